@@ -9,7 +9,6 @@ Ctrl-C, and (Linux) when this process dies, through ``PR_SET_PDEATHSIG``.
 from __future__ import annotations
 
 import ctypes
-import os
 import re
 import shutil
 import signal

@@ -1,0 +1,169 @@
+"""Python values to DynamoDB attribute values and back: pure functions, no I/O.
+
+Faster than boto3's ``TypeSerializer``/``TypeDeserializer`` (no strict ``Decimal``
+context per number) and kinder: floats are accepted and stored as the decimal they
+print as, numbers come back as ``int``/``float`` unless ``Decimal`` is asked for,
+and a value DynamoDB cannot hold is refused before any request, naming the attribute.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+from .dynamodb_models import Item, Numbers
+
+Wire = dict[str, AttributeValueTypeDef]
+"""An item or key in DynamoDB's attribute-value form: ``{"id": {"S": "u1"}}``."""
+
+
+def _number(value: int | float | Decimal, path: str) -> str:
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(float(value))
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(value)
+    raise ValueError(f"attribute {path!r}: NaN and infinity cannot be stored")
+
+
+def _set(values: set[Any] | frozenset[Any], path: str) -> AttributeValueTypeDef:
+    if not values:
+        raise ValueError(f"attribute {path!r}: DynamoDB cannot store an empty set")
+    if all(type(v) is str for v in values):
+        return {"SS": list(values)}
+    if all(isinstance(v, bytes | bytearray) for v in values):
+        return {"BS": [bytes(v) for v in values]}
+    if all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values):
+        return {"NS": [_number(v, path) for v in values]}
+    kinds = sorted({type(v).__name__ for v in values})
+    raise TypeError(
+        f"attribute {path!r}: a set must hold only str, only bytes or only numbers, not {kinds}"
+    )
+
+
+def to_wire(value: Any, path: str) -> AttributeValueTypeDef:
+    """Return ``value`` as a DynamoDB attribute value; ``path`` names it in errors."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is bool:
+        return {"BOOL": value}
+    if kind is int or kind is float or kind is Decimal:
+        return {"N": _number(value, path)}
+    if value is None:
+        return {"NULL": True}
+    if kind is dict:
+        return {"M": to_wire_map(value, path)}
+    if kind is list or kind is tuple:
+        return {"L": [to_wire(v, f"{path}[{i}]") for i, v in enumerate(value)]}
+    return _to_wire_other(value, path)
+
+
+def _to_wire_other(value: Any, path: str) -> AttributeValueTypeDef:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return {"B": bytes(value)}
+    if isinstance(value, set | frozenset):
+        return _set(value, path)
+    if isinstance(value, str):
+        return {"S": str(value)}
+    if isinstance(value, bool):
+        return {"BOOL": bool(value)}
+    if isinstance(value, int | float | Decimal):
+        return {"N": _number(value, path)}
+    if isinstance(value, Mapping):
+        return {"M": to_wire_map(value, path)}
+    raise TypeError(f"attribute {path!r}: DynamoDB cannot store a {type(value).__name__}")
+
+
+def to_wire_map(values: Mapping[str, Any], path: str = "") -> Wire:
+    """Return a mapping of Python values (an item, a key) in attribute-value form."""
+    wire: Wire = {}
+    for name, value in values.items():
+        if type(name) is not str:
+            raise TypeError(f"attribute names must be str, not {type(name).__name__} in {path!r}")
+        wire[name] = to_wire(value, f"{path}.{name}" if path else name)
+    return wire
+
+
+def to_wire_item(item: Mapping[str, Any], what: str = "item") -> Wire:
+    """Return an item or key in attribute-value form; ``what`` names it in errors."""
+    if not isinstance(item, Mapping):
+        raise TypeError(
+            f"{what} must be a dict of attribute names to values, not {type(item).__name__}"
+        )
+    if not item:
+        raise ValueError(f"{what} is empty")
+    return to_wire_map(item)
+
+
+def to_wire_values(values: Mapping[str, Any] | None) -> Wire | None:
+    """Return ``expression_attribute_values`` in attribute-value form, checking the names."""
+    if values is None:
+        return None
+    if not isinstance(values, Mapping):
+        raise TypeError(f"expression_attribute_values must be a dict, not {type(values).__name__}")
+    for name in values:
+        if not isinstance(name, str) or not name.startswith(":"):
+            raise ValueError(f"expression attribute value names start with ':', got {name!r}")
+    return to_wire_map(values) if values else None
+
+
+def _native_number(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:
+        number = Decimal(text)
+        return int(number) if number == number.to_integral_value() else float(text)
+
+
+class _Decoder:
+    """Attribute value to Python value, with one way of reading numbers."""
+
+    def __init__(self, number: Callable[[str], Any]) -> None:
+        self._number = number
+        self._scalars: dict[str, Callable[[Any], Any]] = {
+            "S": str,
+            "N": number,
+            "B": bytes,
+            "BOOL": bool,
+            "NULL": lambda _: None,
+            "SS": set,
+            "NS": lambda values: {number(v) for v in values},
+            "BS": lambda values: {bytes(v) for v in values},
+        }
+
+    def __call__(self, value: Mapping[str, Any]) -> Any:
+        for tag, raw in value.items():
+            if tag == "M":
+                return {name: self(v) for name, v in raw.items()}
+            if tag == "L":
+                return [self(v) for v in raw]
+            return self._scalars[tag](raw)
+        raise ValueError("an attribute value with no type")
+
+
+_DECODERS = {"native": _Decoder(_native_number), "decimal": _Decoder(Decimal)}
+
+
+def item_decoder(numbers: Numbers) -> Callable[[Mapping[str, AttributeValueTypeDef]], Item]:
+    """Return the function that turns a wire item into Python values for ``numbers`` mode."""
+    decode = _DECODERS[numbers]
+
+    def decode_item(wire: Mapping[str, AttributeValueTypeDef]) -> Item:
+        return {name: decode(value) for name, value in wire.items()}
+
+    return decode_item
+
+
+def identity(wire: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:
+    """Return a hashable identity of a wire key: equal numbers compare equal (1, 1.0, 1.00)."""
+    parts: list[tuple[str, str, Any]] = []
+    for name in sorted(wire):
+        for tag, raw in wire[name].items():
+            parts.append((name, tag, Decimal(str(raw)).normalize() if tag == "N" else raw))
+    return tuple(parts)

@@ -1,0 +1,186 @@
+"""Configuration, value aliases, transaction actions and errors of the DynamoDB service."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import KW_ONLY, dataclass
+from functools import lru_cache
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from botocore.loaders import Loader
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+Item = dict[str, Any]
+"""An item as Python values: ``{"id": "u1", "age": 30, "tags": {"a", "b"}}``."""
+Key = dict[str, Any]
+"""The primary-key attributes of an item, as Python values."""
+Numbers = Literal["native", "decimal"]
+
+TABLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{3,255}")
+
+
+@lru_cache(maxsize=1)
+def _region_patterns() -> tuple[re.Pattern[str], ...]:
+    """The region patterns botocore ships in ``partitions.json`` (new regions need no change)."""
+    partitions = Loader().load_data("partitions")["partitions"]
+    return tuple(re.compile(partition["regionRegex"]) for partition in partitions)
+
+
+def check_table_name(name: str) -> str:
+    """Return ``name`` when it is a legal DynamoDB table name, else raise ``ValueError``."""
+    if not isinstance(name, str):
+        raise TypeError(f"a table name must be a str, not {type(name).__name__}")
+    if TABLE_NAME_PATTERN.fullmatch(name) is None:
+        raise ValueError(
+            f"illegal table name {name[:300]!r}: use 3-255 of the characters a-z A-Z 0-9 _ - ."
+        )
+    return name
+
+
+class DynamoDBConfig(BaseModel):
+    """How to reach DynamoDB: region, credentials, endpoint, defaults and timeouts.
+
+    Leave both keys out to use boto3's default credential chain (an IAM role, the
+    environment, a profile). Secrets are ``SecretStr`` and never printed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region_name: str
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
+    endpoint_url: str | None = None
+    default_table_name: str | None = None
+    read_capacity_units: int = Field(default=5, ge=1)
+    write_capacity_units: int = Field(default=5, ge=1)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    read_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    numbers: Numbers = "native"
+
+    @field_validator("region_name")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value != value.lower() or not any(p.match(value) for p in _region_patterns()):
+            raise ValueError(f"{value!r} is not an AWS region name such as 'us-east-1'")
+        return value
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError("endpoint_url must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("default_table_name")
+    @classmethod
+    def _legal_table_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_table_name(value)
+
+    @model_validator(mode="after")
+    def _credentials_paired(self) -> DynamoDBConfig:
+        has_id = self.aws_access_key_id is not None
+        if has_id != (self.aws_secret_access_key is not None):
+            raise ValueError(
+                "give aws_access_key_id and aws_secret_access_key together, or neither"
+            )
+        if self.aws_session_token is not None and not has_id:
+            raise ValueError("aws_session_token needs aws_access_key_id and aws_secret_access_key")
+        return self
+
+
+class UnprocessedError(RuntimeError):
+    """DynamoDB kept handing back part of a batch after every resend round."""
+
+
+class UnprocessedItemsError(UnprocessedError):
+    """``batch_write_items`` could not write some items; ``unprocessed`` holds exactly those."""
+
+    def __init__(self, unprocessed: list[Item], *, total: int, rounds: int) -> None:
+        super().__init__(
+            f"{len(unprocessed)} of {total} items were not written after {rounds} resend rounds"
+        )
+        self.unprocessed = unprocessed
+
+
+class UnprocessedKeysError(UnprocessedError):
+    """``batch_get_items`` could not read some keys; ``unprocessed`` holds exactly those.
+
+    ``found`` holds the items that were read, in the order their keys were asked.
+    """
+
+    def __init__(
+        self, unprocessed: list[Key], found: list[Item], *, total: int, rounds: int
+    ) -> None:
+        super().__init__(
+            f"{len(unprocessed)} of {total} keys were not read after {rounds} resend rounds"
+        )
+        self.unprocessed = unprocessed
+        self.found = found
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    """Transaction action: write ``item`` whole, if ``condition_expression`` holds."""
+
+    item: Item
+    table_name: str | None = None
+    _: KW_ONLY
+    condition_expression: str | None = None
+    expression_attribute_names: dict[str, str] | None = None
+    expression_attribute_values: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """Transaction action: apply ``update_expression`` to the item at ``key``."""
+
+    key: Key
+    update_expression: str
+    expression_attribute_values: dict[str, Any] | None = None
+    table_name: str | None = None
+    _: KW_ONLY
+    condition_expression: str | None = None
+    expression_attribute_names: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Transaction action: delete the item at ``key``, if ``condition_expression`` holds."""
+
+    key: Key
+    table_name: str | None = None
+    _: KW_ONLY
+    condition_expression: str | None = None
+    expression_attribute_names: dict[str, str] | None = None
+    expression_attribute_values: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionCheck:
+    """Transaction action: cancel the transaction unless the item at ``key`` passes."""
+
+    key: Key
+    condition_expression: str
+    expression_attribute_values: dict[str, Any] | None = None
+    table_name: str | None = None
+    _: KW_ONLY
+    expression_attribute_names: dict[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Get:
+    """Transactional read of the item at ``key``."""
+
+    key: Key
+    table_name: str | None = None
+    _: KW_ONLY
+    projection_expression: str | None = None
+    expression_attribute_names: dict[str, str] | None = None
+
+
+WriteAction = Put | Update | Delete | ConditionCheck

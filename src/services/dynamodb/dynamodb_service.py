@@ -1,0 +1,617 @@
+"""DynamoDBService: table, item, query/scan, batch, transaction and PartiQL operations.
+
+Each public method is a few lines around one typed boto3 client call: request
+building, value conversion, paging and batching live in small pure modules beside
+this one, and ``_operation`` logs and times every call in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from mypy_boto3_dynamodb.client import DynamoDBClient
+from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+from mypy_boto3_dynamodb.type_defs import (
+    AttributeDefinitionTypeDef,
+    ExecuteStatementInputTypeDef,
+    GlobalSecondaryIndexTypeDef,
+    KeySchemaElementTypeDef,
+    TableDescriptionTypeDef,
+    WriteRequestTypeDef,
+)
+
+from . import _batching, _paging
+from ._observe import Operation
+from ._requests import (
+    _required,
+    check_limit,
+    delete_request,
+    get_request,
+    put_request,
+    query_request,
+    scan_request,
+    update_request,
+)
+from ._tables import create_request, is_active
+from ._transactions import get_request_items, key_of, write_request
+from ._values import Wire, item_decoder, to_wire, to_wire_item
+from .dynamodb_models import (
+    DynamoDBConfig,
+    Get,
+    Item,
+    Key,
+    UnprocessedItemsError,
+    UnprocessedKeysError,
+    WriteAction,
+    check_table_name,
+)
+
+MAX_SEGMENTS = 1_000_000
+SCAN_WORKERS = 8
+TABLE_WAIT_SECONDS = 300.0
+POLL_SECONDS = 1.0
+
+
+class DynamoDBService:
+    """High-level DynamoDB operations, safe to share between threads.
+
+    Args:
+        logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
+        config: region, credentials, endpoint, defaults and timeouts.
+    """
+
+    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+        if not isinstance(logger, logging.Logger):
+            raise TypeError(f"logger must be a logging.Logger, not {type(logger).__name__}")
+        if not isinstance(config, DynamoDBConfig):
+            raise TypeError(f"config must be a DynamoDBConfig, not {type(config).__name__}")
+        self._logger = logger
+        self._config = config
+        self._decode = item_decoder(config.numbers)
+        self._session = _session(config)
+        self._client: DynamoDBClient = self._session.client(
+            "dynamodb", endpoint_url=config.endpoint_url, config=_botocore_config(config)
+        )
+        self._resource: DynamoDBServiceResource | None = None
+        self._key_schemas: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The boto3 client every operation uses (thread-safe)."""
+        return self._client
+
+    @property
+    def resource(self) -> DynamoDBServiceResource:
+        """A boto3 resource on the same session, made on first use; not thread-safe.
+
+        The service never uses it: boto3's resource objects must not be shared
+        between threads, and its client rewrites every value through ``TypeSerializer``.
+        """
+        with self._lock:
+            if self._resource is None:
+                self._resource = self._session.resource(
+                    "dynamodb",
+                    endpoint_url=self._config.endpoint_url,
+                    config=_botocore_config(self._config),
+                )
+            return self._resource
+
+    def __repr__(self) -> str:
+        config = self._config
+        return (
+            f"DynamoDBService(region_name={config.region_name!r}, "
+            f"endpoint_url={config.endpoint_url!r}, "
+            f"default_table_name={config.default_table_name!r})"
+        )
+
+    # -- lifetime -------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool; every later operation is a ``RuntimeError``."""
+        self._closed = True
+        self._client.close()
+        if self._resource is not None:
+            self._resource.meta.client.close()
+
+    def __enter__(self) -> DynamoDBService:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the one logging/error mechanism ----------------------------------------------
+
+    def _begin(self, name: str, table_name: str | None, *, table: bool = True) -> Operation:
+        op = Operation(self._logger, name, table_name if isinstance(table_name, str) else "-")
+        with op.failures_logged():
+            if self._closed:
+                raise RuntimeError(f"{name}: this DynamoDBService is closed")
+            if table:
+                op.table = self._resolve_table(table_name)
+        op.started()
+        return op
+
+    @contextmanager
+    def _operation(
+        self, name: str, table_name: str | None = None, *, table: bool = True
+    ) -> Iterator[Operation]:
+        op = self._begin(name, table_name, table=table)
+        with op.running():
+            yield op
+
+    def _resolve_table(self, table_name: str | None) -> str:
+        if table_name is not None:
+            return check_table_name(table_name)
+        if self._config.default_table_name is None:
+            raise ValueError("no table_name given and no default_table_name configured")
+        return self._config.default_table_name
+
+    # -- connection and tables ----------------------------------------------------------
+
+    def ping(self) -> bool:
+        """Return True when the endpoint answers a real call, False (logged) otherwise."""
+        try:
+            with self._operation("ping", table=False):
+                self._client.list_tables(Limit=1)
+        except (BotoCoreError, ClientError):
+            return False
+        return True
+
+    def table_exists(self, table_name: str) -> bool:
+        """Return whether the table exists (in any status)."""
+        with self._operation("table_exists", table_name) as op:
+            return self._describe(op.table) is not None
+
+    def list_tables(self) -> list[str]:
+        """Return the names of every table, following every page."""
+        with self._operation("list_tables", table=False) as op:
+            names: list[str] = []
+            for page in _paging.pages(self._client.list_tables, {}, cursor=_paging.TABLES):
+                op.count("pages")
+                names.extend(page)
+            op.count("tables", len(names))
+            return names
+
+    def create_table(
+        self,
+        table_name: str,
+        key_schema: list[KeySchemaElementTypeDef],
+        attribute_definitions: list[AttributeDefinitionTypeDef],
+        *,
+        global_secondary_indexes: list[GlobalSecondaryIndexTypeDef] | None = None,
+    ) -> None:
+        """Create a provisioned table (and indexes); return once all are ``ACTIVE``."""
+        with self._operation("create_table", table_name) as op:
+            request = create_request(
+                op.table, key_schema, attribute_definitions, global_secondary_indexes, self._config
+            )
+            self._forget_schema(op.table)
+            self._client.create_table(**request)
+            self._wait(op, lambda: is_active(self._describe(op.table)))
+
+    def delete_table(self, table_name: str) -> None:
+        """Delete a table; return once it is gone."""
+        with self._operation("delete_table", table_name) as op:
+            self._forget_schema(op.table)
+            self._client.delete_table(TableName=op.table)
+            self._wait(op, lambda: self._describe(op.table) is None)
+
+    def _describe(self, table: str) -> TableDescriptionTypeDef | None:
+        try:
+            return self._client.describe_table(TableName=table)["Table"]
+        except self._client.exceptions.ResourceNotFoundException:
+            return None
+
+    def _wait(self, op: Operation, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + TABLE_WAIT_SECONDS
+        while not done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{op.name} on {op.table}: not done after {TABLE_WAIT_SECONDS} s"
+                )
+            op.count("polls")
+            self._sleep(POLL_SECONDS)
+
+    def _key_names(self, table: str) -> tuple[str, ...]:
+        with self._lock:
+            names = self._key_schemas.get(table)
+        if names is None:
+            schema = self._client.describe_table(TableName=table)["Table"]["KeySchema"]
+            names = tuple(part["AttributeName"] for part in schema)
+            with self._lock:
+                self._key_schemas[table] = names
+        return names
+
+    def _forget_schema(self, table: str) -> None:
+        with self._lock:
+            self._key_schemas.pop(table, None)
+
+    # -- items --------------------------------------------------------------------------
+
+    def put_item(
+        self,
+        item: Item,
+        table_name: str | None = None,
+        *,
+        condition_expression: str | None = None,
+        expression_attribute_names: dict[str, str] | None = None,
+        expression_attribute_values: dict[str, Any] | None = None,
+    ) -> None:
+        """Write ``item`` whole, if ``condition_expression`` (when given) holds."""
+        with self._operation("put_item", table_name) as op:
+            self._client.put_item(
+                **put_request(
+                    op.table,
+                    item,
+                    condition_expression,
+                    expression_attribute_names,
+                    expression_attribute_values,
+                )
+            )
+
+    def get_item(
+        self, key: Key, table_name: str | None = None, *, consistent_read: bool = False
+    ) -> Item | None:
+        """Return the item at ``key``, or None when there is none."""
+        with self._operation("get_item", table_name) as op:
+            request = get_request(op.table, key, None, None)
+            found = self._client.get_item(**request, ConsistentRead=consistent_read).get("Item")
+            op.count("items", found is not None)
+            return None if found is None else self._decode(found)
+
+    def update_item(
+        self,
+        key: Key,
+        update_expression: str,
+        expression_attribute_values: dict[str, Any],
+        table_name: str | None = None,
+        *,
+        condition_expression: str | None = None,
+        expression_attribute_names: dict[str, str] | None = None,
+    ) -> Item:
+        """Apply ``update_expression``; return the item's attributes afterwards."""
+        with self._operation("update_item", table_name) as op:
+            request = update_request(
+                op.table,
+                key,
+                update_expression,
+                condition_expression,
+                expression_attribute_names,
+                expression_attribute_values,
+            )
+            response = self._client.update_item(**request, ReturnValues="ALL_NEW")
+            return self._decode(response.get("Attributes", {}))
+
+    def delete_item(
+        self,
+        key: Key,
+        table_name: str | None = None,
+        *,
+        condition_expression: str | None = None,
+        expression_attribute_names: dict[str, str] | None = None,
+        expression_attribute_values: dict[str, Any] | None = None,
+    ) -> None:
+        """Delete the item at ``key`` (absent is fine), if the condition holds."""
+        with self._operation("delete_item", table_name) as op:
+            self._client.delete_item(
+                **delete_request(
+                    op.table,
+                    key,
+                    condition_expression,
+                    expression_attribute_names,
+                    expression_attribute_values,
+                )
+            )
+
+    # -- query and scan -------------------------------------------------------------------
+
+    def iter_query(
+        self,
+        key_condition_expression: str,
+        expression_attribute_values: dict[str, Any],
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: dict[str, str] | None = None,
+        filter_expression: str | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+    ) -> Iterator[Item]:
+        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all)."""
+        op = self._begin("query", table_name)
+        with op.failures_logged():
+            request = query_request(
+                op.table,
+                key_condition_expression,
+                expression_attribute_values,
+                names=expression_attribute_names,
+                filter_expression=filter_expression,
+                index_name=index_name,
+                forward=scan_index_forward,
+                consistent_read=consistent_read,
+            )
+            exact = filter_expression is None
+            pages = _paging.pages(
+                self._client.query, request, limit=check_limit(limit), exact=exact
+            )
+        return self._items(op, pages)
+
+    def query(
+        self,
+        key_condition_expression: str,
+        expression_attribute_values: dict[str, Any],
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: dict[str, str] | None = None,
+        filter_expression: str | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+    ) -> list[Item]:
+        """Return up to ``limit`` matching items (0: all), however many pages that takes."""
+        return list(
+            self.iter_query(
+                key_condition_expression,
+                expression_attribute_values,
+                table_name,
+                limit,
+                expression_attribute_names=expression_attribute_names,
+                filter_expression=filter_expression,
+                index_name=index_name,
+                scan_index_forward=scan_index_forward,
+                consistent_read=consistent_read,
+            )
+        )
+
+    def iter_scan(
+        self,
+        filter_expression: str | None = None,
+        expression_attribute_values: dict[str, Any] | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: dict[str, str] | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        segments: int = 1,
+    ) -> Iterator[Item]:
+        """Yield items lazily, up to ``limit`` (0: all); ``segments > 1`` scans in parallel."""
+        op = self._begin("scan", table_name)
+        with op.failures_logged():
+            request = scan_request(
+                op.table,
+                filter_expression,
+                expression_attribute_values,
+                names=expression_attribute_names,
+                index_name=index_name,
+                consistent_read=consistent_read,
+            )
+            pages = self._scan_pages(request, check_limit(limit), filter_expression, segments)
+        return self._items(op, pages)
+
+    def scan(
+        self,
+        filter_expression: str | None = None,
+        expression_attribute_values: dict[str, Any] | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: dict[str, str] | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        segments: int = 1,
+    ) -> list[Item]:
+        """Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel."""
+        return list(
+            self.iter_scan(
+                filter_expression,
+                expression_attribute_values,
+                table_name,
+                limit,
+                expression_attribute_names=expression_attribute_names,
+                index_name=index_name,
+                consistent_read=consistent_read,
+                segments=segments,
+            )
+        )
+
+    def _scan_pages(
+        self, request: Mapping[str, Any], limit: int, filter_expression: str | None, segments: int
+    ) -> Iterator[_paging.Page]:
+        if isinstance(segments, bool) or not isinstance(segments, int):
+            raise TypeError(f"segments must be an int, not {type(segments).__name__}")
+        if not 1 <= segments <= MAX_SEGMENTS:
+            raise ValueError(f"segments must be from 1 to {MAX_SEGMENTS}, got {segments}")
+        if segments == 1:
+            exact = filter_expression is None
+            return _paging.pages(self._client.scan, request, limit=limit, exact=exact)
+        if limit:
+            raise ValueError("a parallel scan (segments > 1) takes no limit: no item is first")
+        streams = (
+            _paging.pages(self._client.scan, segment)
+            for segment in _paging.segment_requests(request, segments)
+        )
+        return _paging.interleave(streams, min(segments, SCAN_WORKERS))
+
+    def execute_statement(
+        self,
+        statement: str,
+        parameters: Sequence[Any] | None = None,
+        *,
+        consistent_read: bool = False,
+        limit: int = 0,
+    ) -> list[Item]:
+        """Run a PartiQL statement with ``?`` parameters; return up to ``limit`` items."""
+        op = self._begin("execute_statement", None, table=False)
+        with op.failures_logged():
+            request = statement_request(statement, parameters, consistent_read)
+            pages = _paging.pages(
+                self._client.execute_statement,
+                request,
+                limit=check_limit(limit),
+                cursor=_paging.TOKENS,
+            )
+        return list(self._items(op, pages))
+
+    def _items(self, op: Operation, pages: Iterator[_paging.Page]) -> Iterator[Item]:
+        decode = self._decode
+        with op.running():
+            for page in pages:
+                op.count("pages")
+                op.count("items", len(page))
+                yield from map(decode, page)
+
+    # -- batches --------------------------------------------------------------------------
+
+    def batch_write_items(self, items: list[Item], table_name: str | None = None) -> None:
+        """Write any number of items, 25 a request, resending what comes back unprocessed.
+
+        Raises:
+            UnprocessedItemsError: items stayed unprocessed after every resend round;
+                its ``unprocessed`` holds exactly the items not written.
+        """
+        with self._operation("batch_write_items", table_name) as op:
+            wires = [to_wire_item(item, f"items[{i}]") for i, item in enumerate(_listed(items))]
+            if not wires:
+                return
+            names = self._key_names(op.table)
+            unwritten = _batching.write_all(
+                lambda batch: self._write_batch(op, batch),
+                wires,
+                lambda wire, what: key_of(wire, names, what, exact=False),
+                sleep=self._sleep,
+            )
+            op.count("items", len(wires) - len(unwritten))
+            if unwritten:
+                raise UnprocessedItemsError(
+                    [items[i] for i in unwritten], total=len(wires), rounds=_batching.RESEND_ROUNDS
+                )
+
+    def _write_batch(self, op: Operation, batch: list[WriteRequestTypeDef]) -> list[Any]:
+        op.count("requests")
+        response = self._client.batch_write_item(RequestItems={op.table: batch})
+        return list(response.get("UnprocessedItems", {}).get(op.table, []))
+
+    def batch_get_items(self, keys: list[Key], table_name: str | None = None) -> list[Item]:
+        """Read any number of keys, 100 a request; return found items in key order.
+
+        Duplicate keys are read once; missing keys are skipped.
+
+        Raises:
+            UnprocessedKeysError: keys stayed unprocessed after every resend round; its
+                ``unprocessed`` holds exactly those keys, ``found`` the items read.
+        """
+        with self._operation("batch_get_items", table_name) as op:
+            wires = [to_wire_item(key, f"keys[{i}]") for i, key in enumerate(_listed(keys, "keys"))]
+            if not wires:
+                return []
+            found, unread = _batching.get_all(
+                lambda batch: self._get_batch(op, batch), wires, sleep=self._sleep
+            )
+            items = [self._decode(wire) for wire in found]
+            op.count("items", len(items))
+            if unread:
+                raise UnprocessedKeysError(
+                    [keys[i] for i in unread],
+                    items,
+                    total=len(wires),
+                    rounds=_batching.RESEND_ROUNDS,
+                )
+            return items
+
+    def _get_batch(self, op: Operation, batch: list[Wire]) -> tuple[list[Wire], list[Wire]]:
+        op.count("requests")
+        response = self._client.batch_get_item(RequestItems={op.table: {"Keys": batch}})
+        unprocessed = response.get("UnprocessedKeys", {}).get(op.table)
+        found = response.get("Responses", {}).get(op.table, [])
+        return list(found), list(unprocessed["Keys"]) if unprocessed else []
+
+    # -- transactions ---------------------------------------------------------------------
+
+    def transact_write_items(
+        self, actions: Sequence[WriteAction], *, client_request_token: str | None = None
+    ) -> None:
+        """Apply 1 to 100 ``Put``/``Update``/``Delete``/``ConditionCheck`` actions atomically.
+
+        A cancelled transaction raises botocore's ``TransactionCanceledException``
+        unchanged, ``CancellationReasons`` intact.
+        """
+        with self._operation("transact_write_items", table=False) as op:
+            request = write_request(
+                actions, client_request_token, self._resolve_table, self._key_names
+            )
+            op.table = _tables_of(request["TransactItems"])
+            op.count("actions", len(request["TransactItems"]))
+            self._client.transact_write_items(**request)
+
+    def transact_get_items(self, gets: Sequence[Get]) -> list[Item | None]:
+        """Read 1 to 100 items atomically; results in the order asked, None where absent."""
+        with self._operation("transact_get_items", table=False) as op:
+            request = get_request_items(gets, self._resolve_table, self._key_names)
+            op.table = _tables_of(request["TransactItems"])
+            responses = self._client.transact_get_items(**request).get("Responses", [])
+            items = [self._decode(r["Item"]) if "Item" in r else None for r in responses]
+            op.count("items", sum(item is not None for item in items))
+            return items
+
+
+def _listed(values: Sequence[Any], what: str = "items") -> list[Any]:
+    if not isinstance(values, list | tuple):
+        raise TypeError(f"{what} must be a list, not {type(values).__name__}")
+    return list(values)
+
+
+def _tables_of(actions: Sequence[Mapping[str, Any]]) -> str:
+    tables = {body["TableName"] for action in actions for body in action.values()}
+    return ",".join(sorted(tables))
+
+
+def statement_request(
+    statement: str, parameters: Sequence[Any] | None, consistent_read: bool
+) -> ExecuteStatementInputTypeDef:
+    """Build an ``ExecuteStatement`` request with ``?`` parameters as attribute values."""
+    request: ExecuteStatementInputTypeDef = {
+        "Statement": _required(statement, "statement"),
+        "ConsistentRead": consistent_read,
+    }
+    if parameters is not None:
+        values = _listed(parameters, "parameters")
+        request["Parameters"] = [to_wire(v, f"parameters[{i}]") for i, v in enumerate(values)]
+    return request
+
+
+def _session(config: DynamoDBConfig) -> boto3.session.Session:
+    secret, token = config.aws_secret_access_key, config.aws_session_token
+    return boto3.session.Session(
+        aws_access_key_id=config.aws_access_key_id,
+        aws_secret_access_key=None if secret is None else secret.get_secret_value(),
+        aws_session_token=None if token is None else token.get_secret_value(),
+        region_name=config.region_name,
+    )
+
+
+def _botocore_config(config: DynamoDBConfig) -> Config:
+    return Config(
+        connect_timeout=config.connect_timeout_seconds,
+        read_timeout=config.read_timeout_seconds,
+        retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
+    )

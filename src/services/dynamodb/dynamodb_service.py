@@ -15,14 +15,11 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from mypy_boto3_dynamodb.client import DynamoDBClient
 from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
 from mypy_boto3_dynamodb.type_defs import (
     AttributeDefinitionTypeDef,
-    ExecuteStatementInputTypeDef,
     GlobalSecondaryIndexTypeDef,
     KeySchemaElementTypeDef,
     TableDescriptionTypeDef,
@@ -30,20 +27,22 @@ from mypy_boto3_dynamodb.type_defs import (
 )
 
 from . import _batching, _paging
+from ._connection import botocore_config, session
 from ._observe import Operation
 from ._requests import (
-    _required,
     check_limit,
     delete_request,
     get_request,
+    listed,
     put_request,
     query_request,
     scan_request,
+    statement_request,
     update_request,
 )
 from ._tables import create_request, is_active
-from ._transactions import get_request_items, key_of, write_request
-from ._values import Wire, item_decoder, to_wire, to_wire_item
+from ._transactions import get_request_items, key_of, tables_of, write_request
+from ._values import Wire, item_decoder, to_wire_item
 from .dynamodb_models import (
     DynamoDBConfig,
     Get,
@@ -77,9 +76,9 @@ class DynamoDBService:
         self._logger = logger
         self._config = config
         self._decode = item_decoder(config.numbers)
-        self._session = _session(config)
+        self._session = session(config)
         self._client: DynamoDBClient = self._session.client(
-            "dynamodb", endpoint_url=config.endpoint_url, config=_botocore_config(config)
+            "dynamodb", endpoint_url=config.endpoint_url, config=botocore_config(config)
         )
         self._resource: DynamoDBServiceResource | None = None
         self._key_schemas: dict[str, tuple[str, ...]] = {}
@@ -104,7 +103,7 @@ class DynamoDBService:
                 self._resource = self._session.resource(
                     "dynamodb",
                     endpoint_url=self._config.endpoint_url,
-                    config=_botocore_config(self._config),
+                    config=botocore_config(self._config),
                 )
             return self._resource
 
@@ -490,7 +489,7 @@ class DynamoDBService:
                 its ``unprocessed`` holds exactly the items not written.
         """
         with self._operation("batch_write_items", table_name) as op:
-            wires = [to_wire_item(item, f"items[{i}]") for i, item in enumerate(_listed(items))]
+            wires = [to_wire_item(item, f"items[{i}]") for i, item in enumerate(listed(items))]
             if not wires:
                 return
             names = self._key_names(op.table)
@@ -521,7 +520,7 @@ class DynamoDBService:
                 ``unprocessed`` holds exactly those keys, ``found`` the items read.
         """
         with self._operation("batch_get_items", table_name) as op:
-            wires = [to_wire_item(key, f"keys[{i}]") for i, key in enumerate(_listed(keys, "keys"))]
+            wires = [to_wire_item(key, f"keys[{i}]") for i, key in enumerate(listed(keys, "keys"))]
             if not wires:
                 return []
             found, unread = _batching.get_all(
@@ -559,7 +558,7 @@ class DynamoDBService:
             request = write_request(
                 actions, client_request_token, self._resolve_table, self._key_names
             )
-            op.table = _tables_of(request["TransactItems"])
+            op.table = tables_of(request["TransactItems"])
             op.count("actions", len(request["TransactItems"]))
             self._client.transact_write_items(**request)
 
@@ -567,51 +566,8 @@ class DynamoDBService:
         """Read 1 to 100 items atomically; results in the order asked, None where absent."""
         with self._operation("transact_get_items", table=False) as op:
             request = get_request_items(gets, self._resolve_table, self._key_names)
-            op.table = _tables_of(request["TransactItems"])
+            op.table = tables_of(request["TransactItems"])
             responses = self._client.transact_get_items(**request).get("Responses", [])
             items = [self._decode(r["Item"]) if "Item" in r else None for r in responses]
             op.count("items", sum(item is not None for item in items))
             return items
-
-
-def _listed(values: Sequence[Any], what: str = "items") -> list[Any]:
-    if not isinstance(values, list | tuple):
-        raise TypeError(f"{what} must be a list, not {type(values).__name__}")
-    return list(values)
-
-
-def _tables_of(actions: Sequence[Mapping[str, Any]]) -> str:
-    tables = {body["TableName"] for action in actions for body in action.values()}
-    return ",".join(sorted(tables))
-
-
-def statement_request(
-    statement: str, parameters: Sequence[Any] | None, consistent_read: bool
-) -> ExecuteStatementInputTypeDef:
-    """Build an ``ExecuteStatement`` request with ``?`` parameters as attribute values."""
-    request: ExecuteStatementInputTypeDef = {
-        "Statement": _required(statement, "statement"),
-        "ConsistentRead": consistent_read,
-    }
-    if parameters is not None:
-        values = _listed(parameters, "parameters")
-        request["Parameters"] = [to_wire(v, f"parameters[{i}]") for i, v in enumerate(values)]
-    return request
-
-
-def _session(config: DynamoDBConfig) -> boto3.session.Session:
-    secret, token = config.aws_secret_access_key, config.aws_session_token
-    return boto3.session.Session(
-        aws_access_key_id=config.aws_access_key_id,
-        aws_secret_access_key=None if secret is None else secret.get_secret_value(),
-        aws_session_token=None if token is None else token.get_secret_value(),
-        region_name=config.region_name,
-    )
-
-
-def _botocore_config(config: DynamoDBConfig) -> Config:
-    return Config(
-        connect_timeout=config.connect_timeout_seconds,
-        read_timeout=config.read_timeout_seconds,
-        retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
-    )

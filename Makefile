@@ -1,0 +1,54 @@
+# From a fresh clone, `make demo` and `make test` each bootstrap what they need:
+# uv (pinned) in .tools/venv, then the locked environment in .venv.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DELETE_ON_ERROR:
+
+UV_VERSION := 0.13.9
+UV := .tools/venv/bin/uv
+BIN := .venv/bin
+SYNCED := .venv/.synced
+export UV_PYTHON_DOWNLOADS := never
+
+# Typed code; bench/ only once it holds Python files.
+TYPED := src tests integration_tests devtools $(if $(wildcard bench/*.py),bench)
+# Unit and integration runs add up to one coverage figure, judged once, on the second run.
+COV_FIRST := --cov --cov-report= --cov-fail-under=0
+COV_LAST := --cov --cov-append --cov-report=term-missing
+
+.PHONY: test unit integration demo bench fetch-dynamodb-local clean
+
+test: $(SYNCED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict $(TYPED)
+	$(BIN)/pytest tests $(COV_FIRST)
+	$(BIN)/pytest integration_tests $(COV_LAST)
+
+unit: $(SYNCED)
+	$(BIN)/pytest tests
+
+integration: $(SYNCED)
+	$(BIN)/pytest integration_tests
+
+demo: $(SYNCED)
+	$(BIN)/python -m devtools.demo
+
+bench: $(SYNCED)
+	$(BIN)/python -m bench.run
+
+fetch-dynamodb-local: $(SYNCED)
+	$(BIN)/python -m devtools.dynamodb_local fetch
+
+clean:
+	rm -rf .venv .tools .cache .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Bootstrap: file targets, so a second run does nothing.
+$(UV):
+	python3 -m venv .tools/venv
+	.tools/venv/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(SYNCED): $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --all-groups
+	touch $@

@@ -25,6 +25,7 @@ from mypy_boto3_dynamodb.type_defs import (
 
 from ._values import to_wire, to_wire_item, to_wire_values
 
+MAX_SEGMENTS = 1_000_000
 _NAME_PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
 
@@ -87,6 +88,15 @@ def check_limit(limit: int) -> int:
     if limit < 0:
         raise ValueError(f"limit must be >= 0 (0 means no limit), got {limit}")
     return limit
+
+
+def check_segments(segments: int) -> int:
+    """Return ``segments`` when it is an int from 1 to 1,000,000, else raise."""
+    if not isinstance(segments, int) or isinstance(segments, bool):
+        raise TypeError(f"segments must be an int, not {type(segments).__name__}")
+    if not 1 <= segments <= MAX_SEGMENTS:
+        raise ValueError(f"segments must be from 1 to {MAX_SEGMENTS}, got {segments}")
+    return segments
 
 
 def put_request(

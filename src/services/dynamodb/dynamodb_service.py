@@ -7,17 +7,11 @@ this one, and ``_operation`` logs and times every call in one place.
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from types import TracebackType
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from mypy_boto3_dynamodb.client import DynamoDBClient
-from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
 from mypy_boto3_dynamodb.type_defs import (
     AttributeDefinitionTypeDef,
     GlobalSecondaryIndexTypeDef,
@@ -27,10 +21,11 @@ from mypy_boto3_dynamodb.type_defs import (
 )
 
 from . import _batching, _paging
-from ._connection import botocore_config, session
+from ._core import ServiceCore
 from ._observe import Operation
 from ._requests import (
     check_limit,
+    check_segments,
     delete_request,
     get_request,
     listed,
@@ -42,125 +37,28 @@ from ._requests import (
 )
 from ._tables import create_request, is_active
 from ._transactions import get_request_items, key_of, tables_of, write_request
-from ._values import Wire, item_decoder, to_wire_item
+from ._values import Wire, to_wire_item
 from .dynamodb_models import (
-    DynamoDBConfig,
     Get,
     Item,
     Key,
     UnprocessedItemsError,
     UnprocessedKeysError,
     WriteAction,
-    check_table_name,
 )
 
-MAX_SEGMENTS = 1_000_000
 SCAN_WORKERS = 8
 TABLE_WAIT_SECONDS = 300.0
 POLL_SECONDS = 1.0
 
 
-class DynamoDBService:
+class DynamoDBService(ServiceCore):
     """High-level DynamoDB operations, safe to share between threads.
 
     Args:
         logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
         config: region, credentials, endpoint, defaults and timeouts.
     """
-
-    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
-        if not isinstance(logger, logging.Logger):
-            raise TypeError(f"logger must be a logging.Logger, not {type(logger).__name__}")
-        if not isinstance(config, DynamoDBConfig):
-            raise TypeError(f"config must be a DynamoDBConfig, not {type(config).__name__}")
-        self._logger = logger
-        self._config = config
-        self._decode = item_decoder(config.numbers)
-        self._session = session(config)
-        self._client: DynamoDBClient = self._session.client(
-            "dynamodb", endpoint_url=config.endpoint_url, config=botocore_config(config)
-        )
-        self._resource: DynamoDBServiceResource | None = None
-        self._key_schemas: dict[str, tuple[str, ...]] = {}
-        self._lock = threading.Lock()
-        self._closed = False
-        self._sleep: Callable[[float], None] = time.sleep
-
-    @property
-    def client(self) -> DynamoDBClient:
-        """The boto3 client every operation uses (thread-safe)."""
-        return self._client
-
-    @property
-    def resource(self) -> DynamoDBServiceResource:
-        """A boto3 resource on the same session, made on first use; not thread-safe.
-
-        The service never uses it: boto3's resource objects must not be shared
-        between threads, and its client rewrites every value through ``TypeSerializer``.
-        """
-        with self._lock:
-            if self._resource is None:
-                self._resource = self._session.resource(
-                    "dynamodb",
-                    endpoint_url=self._config.endpoint_url,
-                    config=botocore_config(self._config),
-                )
-            return self._resource
-
-    def __repr__(self) -> str:
-        config = self._config
-        return (
-            f"DynamoDBService(region_name={config.region_name!r}, "
-            f"endpoint_url={config.endpoint_url!r}, "
-            f"default_table_name={config.default_table_name!r})"
-        )
-
-    # -- lifetime -------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connection pool; every later operation is a ``RuntimeError``."""
-        self._closed = True
-        self._client.close()
-        if self._resource is not None:
-            self._resource.meta.client.close()
-
-    def __enter__(self) -> DynamoDBService:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # -- the one logging/error mechanism ----------------------------------------------
-
-    def _begin(self, name: str, table_name: str | None, *, table: bool = True) -> Operation:
-        op = Operation(self._logger, name, table_name if isinstance(table_name, str) else "-")
-        with op.failures_logged():
-            if self._closed:
-                raise RuntimeError(f"{name}: this DynamoDBService is closed")
-            if table:
-                op.table = self._resolve_table(table_name)
-        op.started()
-        return op
-
-    @contextmanager
-    def _operation(
-        self, name: str, table_name: str | None = None, *, table: bool = True
-    ) -> Iterator[Operation]:
-        op = self._begin(name, table_name, table=table)
-        with op.running():
-            yield op
-
-    def _resolve_table(self, table_name: str | None) -> str:
-        if table_name is not None:
-            return check_table_name(table_name)
-        if self._config.default_table_name is None:
-            raise ValueError("no table_name given and no default_table_name configured")
-        return self._config.default_table_name
 
     # -- connection and tables ----------------------------------------------------------
 
@@ -227,20 +125,6 @@ class DynamoDBService:
                 )
             op.count("polls")
             self._sleep(POLL_SECONDS)
-
-    def _key_names(self, table: str) -> tuple[str, ...]:
-        with self._lock:
-            names = self._key_schemas.get(table)
-        if names is None:
-            schema = self._client.describe_table(TableName=table)["Table"]["KeySchema"]
-            names = tuple(part["AttributeName"] for part in schema)
-            with self._lock:
-                self._key_schemas[table] = names
-        return names
-
-    def _forget_schema(self, table: str) -> None:
-        with self._lock:
-            self._key_schemas.pop(table, None)
 
     # -- items --------------------------------------------------------------------------
 
@@ -436,11 +320,7 @@ class DynamoDBService:
     def _scan_pages(
         self, request: Mapping[str, Any], limit: int, filter_expression: str | None, segments: int
     ) -> Iterator[_paging.Page]:
-        if isinstance(segments, bool) or not isinstance(segments, int):
-            raise TypeError(f"segments must be an int, not {type(segments).__name__}")
-        if not 1 <= segments <= MAX_SEGMENTS:
-            raise ValueError(f"segments must be from 1 to {MAX_SEGMENTS}, got {segments}")
-        if segments == 1:
+        if check_segments(segments) == 1:
             exact = filter_expression is None
             return _paging.pages(self._client.scan, request, limit=limit, exact=exact)
         if limit:
@@ -470,14 +350,6 @@ class DynamoDBService:
                 cursor=_paging.TOKENS,
             )
         return list(self._items(op, pages))
-
-    def _items(self, op: Operation, pages: Iterator[_paging.Page]) -> Iterator[Item]:
-        decode = self._decode
-        with op.running():
-            for page in pages:
-                op.count("pages")
-                op.count("items", len(page))
-                yield from map(decode, page)
 
     # -- batches --------------------------------------------------------------------------
 

@@ -1,0 +1,145 @@
+"""The service's core: construction, lifetime, table resolution, and ``_operation``.
+
+``_operation`` is the one mechanism every public method runs in: it refuses work
+after ``close()``, resolves the table, logs DEBUG on start, INFO with counts and
+elapsed milliseconds when done, and ERROR once before any exception propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Self
+
+from mypy_boto3_dynamodb.client import DynamoDBClient
+from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
+from ._connection import botocore_config, session
+from ._observe import Operation
+from ._paging import Page
+from ._values import item_decoder
+from .dynamodb_models import DynamoDBConfig, Item, check_table_name
+
+
+class ServiceCore:
+    """What every operation of ``DynamoDBService`` stands on."""
+
+    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+        if not isinstance(logger, logging.Logger):
+            raise TypeError(f"logger must be a logging.Logger, not {type(logger).__name__}")
+        if not isinstance(config, DynamoDBConfig):
+            raise TypeError(f"config must be a DynamoDBConfig, not {type(config).__name__}")
+        self._logger = logger
+        self._config = config
+        self._decode = item_decoder(config.numbers)
+        self._session = session(config)
+        self._client: DynamoDBClient = self._session.client(
+            "dynamodb", endpoint_url=config.endpoint_url, config=botocore_config(config)
+        )
+        self._resource: DynamoDBServiceResource | None = None
+        self._key_schemas: dict[str, tuple[str, ...]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The boto3 client every operation uses (thread-safe)."""
+        return self._client
+
+    @property
+    def resource(self) -> DynamoDBServiceResource:
+        """A boto3 resource on the same session, made on first use; not thread-safe.
+
+        The service never uses it: boto3's resource objects must not be shared
+        between threads, and its client rewrites every value through ``TypeSerializer``.
+        """
+        with self._lock:
+            if self._resource is None:
+                self._resource = self._session.resource(
+                    "dynamodb",
+                    endpoint_url=self._config.endpoint_url,
+                    config=botocore_config(self._config),
+                )
+            return self._resource
+
+    def __repr__(self) -> str:
+        config = self._config
+        return (
+            f"DynamoDBService(region_name={config.region_name!r}, "
+            f"endpoint_url={config.endpoint_url!r}, "
+            f"default_table_name={config.default_table_name!r})"
+        )
+
+    # -- lifetime -------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool; every later operation is a ``RuntimeError``."""
+        self._closed = True
+        self._client.close()
+        if self._resource is not None:
+            self._resource.meta.client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the one logging/error mechanism ----------------------------------------------
+
+    def _begin(self, name: str, table_name: str | None, *, table: bool = True) -> Operation:
+        op = Operation(self._logger, name, table_name if isinstance(table_name, str) else "-")
+        with op.failures_logged():
+            if self._closed:
+                raise RuntimeError(f"{name}: this DynamoDBService is closed")
+            if table:
+                op.table = self._resolve_table(table_name)
+        op.started()
+        return op
+
+    @contextmanager
+    def _operation(
+        self, name: str, table_name: str | None = None, *, table: bool = True
+    ) -> Iterator[Operation]:
+        op = self._begin(name, table_name, table=table)
+        with op.running():
+            yield op
+
+    def _resolve_table(self, table_name: str | None) -> str:
+        if table_name is not None:
+            return check_table_name(table_name)
+        if self._config.default_table_name is None:
+            raise ValueError("no table_name given and no default_table_name configured")
+        return self._config.default_table_name
+
+    def _key_names(self, table: str) -> tuple[str, ...]:
+        with self._lock:
+            names = self._key_schemas.get(table)
+        if names is None:
+            schema = self._client.describe_table(TableName=table)["Table"]["KeySchema"]
+            names = tuple(part["AttributeName"] for part in schema)
+            with self._lock:
+                self._key_schemas[table] = names
+        return names
+
+    def _forget_schema(self, table: str) -> None:
+        with self._lock:
+            self._key_schemas.pop(table, None)
+
+    def _items(self, op: Operation, pages: Iterator[Page]) -> Iterator[Item]:
+        decode = self._decode
+        with op.running():
+            for page in pages:
+                op.count("pages")
+                op.count("items", len(page))
+                yield from map(decode, page)

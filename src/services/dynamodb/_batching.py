@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
-
-from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._values import Wire, identity
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
 
 T = TypeVar("T")
 Work = TypeVar("Work")

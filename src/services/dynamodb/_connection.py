@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import zlib
+from typing import Any
+
 import boto3
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
+from botocore.exceptions import ChecksumError
 
 from .dynamodb_models import DynamoDBConfig
 
@@ -26,3 +33,72 @@ def botocore_config(config: DynamoDBConfig) -> Config:
         read_timeout=config.read_timeout_seconds,
         retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
     )
+
+
+def check_crc32(http_response: AWSResponse, **_: Any) -> None:
+    """Raise ``ChecksumError`` when a response body does not match its ``x-amz-crc32``.
+
+    botocore's standard retry mode retries a checksum mismatch but, on the last
+    attempt, returns whatever it parsed from the damaged body: a query cut short
+    would look like a finished, empty page. Registered on ``after-call``, this turns
+    that into the error botocore's legacy mode raises.
+    """
+    expected = http_response.headers.get("x-amz-crc32")
+    if expected is None:
+        return
+    actual = zlib.crc32(http_response.content) & 0xFFFFFFFF
+    if actual != int(expected):
+        raise ChecksumError(
+            checksum_type="crc32", expected_checksum=expected, actual_checksum=str(actual)
+        )
+
+
+class _RedactSecrets(logging.Filter):
+    """Blanks the service's credentials out of botocore's and urllib3's DEBUG records.
+
+    botocore logs the canonical request and the signed headers at DEBUG, session token
+    included. The filter only runs for records that are emitted, so it costs nothing
+    unless DEBUG logging is on.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: frozenset[str] = frozenset()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "**********")
+            record.msg, record.args = message, ()
+        return True
+
+
+_REDACT = _RedactSecrets()
+_CHATTY_LOGGERS = (
+    "botocore.auth",
+    "botocore.endpoint",
+    "botocore.awsrequest",
+    "botocore.httpsession",
+    "botocore.parsers",
+    "botocore.hooks",
+    "botocore.retryhandler",
+    "botocore.retries.standard",
+    "urllib3.connectionpool",
+)
+_REDACT_LOCK = threading.Lock()
+
+
+def redact_secrets(config: DynamoDBConfig) -> None:
+    """Keep this config's secret key and session token out of third-party log records."""
+    secrets = {
+        secret.get_secret_value()
+        for secret in (config.aws_secret_access_key, config.aws_session_token)
+        if secret is not None and secret.get_secret_value()
+    }
+    if not secrets:
+        return
+    with _REDACT_LOCK:
+        _REDACT.secrets = _REDACT.secrets | secrets
+        for name in _CHATTY_LOGGERS:
+            logging.getLogger(name).addFilter(_REDACT)

@@ -13,16 +13,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from mypy_boto3_dynamodb.client import DynamoDBClient
-from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
-
-from ._connection import botocore_config, session
+from ._connection import botocore_config, check_crc32, redact_secrets, session
 from ._observe import Operation
 from ._paging import Page
 from ._values import item_decoder
 from .dynamodb_models import DynamoDBConfig, Item, check_table_name
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
 
 
 class ServiceCore:
@@ -36,10 +37,12 @@ class ServiceCore:
         self._logger = logger
         self._config = config
         self._decode = item_decoder(config.numbers)
+        redact_secrets(config)
         self._session = session(config)
         self._client: DynamoDBClient = self._session.client(
             "dynamodb", endpoint_url=config.endpoint_url, config=botocore_config(config)
         )
+        self._client.meta.events.register("after-call.dynamodb", check_crc32)
         self._resource: DynamoDBServiceResource | None = None
         self._key_schemas: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()

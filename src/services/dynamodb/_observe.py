@@ -43,7 +43,7 @@ def describe(error: BaseException) -> str:
 class Operation:
     """One call of a public method: its name, table, start time and counts."""
 
-    __slots__ = ("logger", "name", "table", "counts", "_started", "_extra")
+    __slots__ = ("logger", "name", "table", "counts", "_started")
 
     def __init__(self, logger: logging.Logger, name: str, table: str) -> None:
         self.logger = logger
@@ -51,20 +51,22 @@ class Operation:
         self.table = table
         self.counts: dict[str, int] = {}
         self._started = time.perf_counter()
-        self._extra: dict[str, Any] = {"operation": name, "table": table, "counts": self.counts}
 
     def count(self, what: str, number: int = 1) -> None:
         """Add ``number`` to the count called ``what`` (items, pages, requests...)."""
         self.counts[what] = self.counts.get(what, 0) + number
 
     def _elapsed_ms(self) -> float:
-        elapsed = (time.perf_counter() - self._started) * 1000
-        self._extra["elapsed_ms"] = elapsed
-        return elapsed
+        return (time.perf_counter() - self._started) * 1000
+
+    def _extra(self, elapsed_ms: float | None = None) -> dict[str, Any]:
+        extra = {"operation": self.name, "table": self.table, "counts": self.counts}
+        return extra if elapsed_ms is None else {**extra, "elapsed_ms": elapsed_ms}
 
     def started(self) -> None:
         """Log the start at DEBUG."""
-        self.logger.debug("%s on %s: started", self.name, self.table, extra=self._extra)
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug("%s on %s: started", self.name, self.table, extra=self._extra())
 
     @contextmanager
     def failures_logged(self) -> Iterator[None]:
@@ -72,13 +74,14 @@ class Operation:
         try:
             yield
         except Exception as error:
+            elapsed = self._elapsed_ms()
             self.logger.error(
                 "%s on %s failed after %.1f ms: %s",
                 self.name,
                 self.table,
-                self._elapsed_ms(),
+                elapsed,
                 describe(error),
-                extra=self._extra,
+                extra=self._extra(elapsed),
             )
             raise
 
@@ -94,12 +97,15 @@ class Operation:
         self._done(early=False)
 
     def _done(self, early: bool) -> None:
+        if not self.logger.isEnabledFor(logging.INFO):
+            return
+        elapsed = self._elapsed_ms()
         self.logger.info(
             "%s on %s done in %.1f ms%s%s",
             self.name,
             self.table,
-            self._elapsed_ms(),
+            elapsed,
             _Counts(self.counts),
             ", stopped early by the caller" if early else "",
-            extra=self._extra,
+            extra=self._extra(elapsed),
         )

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict
-
-from mypy_boto3_dynamodb.type_defs import (
-    ConditionCheckTypeDef,
-    DeleteTypeDef,
-    ExecuteStatementInputTypeDef,
-    GetTypeDef,
-    PutTypeDef,
-    QueryInputTypeDef,
-    ScanInputTypeDef,
-    UniversalAttributeValueTypeDef,
-    UpdateTypeDef,
-)
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from ._values import to_wire, to_wire_item, to_wire_values
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import (
+        ConditionCheckTypeDef,
+        DeleteTypeDef,
+        ExecuteStatementInputTypeDef,
+        GetTypeDef,
+        PutTypeDef,
+        QueryInputTypeDef,
+        ScanInputTypeDef,
+        UniversalAttributeValueTypeDef,
+        UpdateTypeDef,
+    )
 
 MAX_SEGMENTS = 1_000_000
 _NAME_PLACEHOLDER = re.compile(r"#[A-Za-z0-9_]+")

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from mypy_boto3_dynamodb.type_defs import (
-    AttributeDefinitionTypeDef,
-    CreateTableInputTypeDef,
-    GlobalSecondaryIndexTypeDef,
-    KeySchemaElementTypeDef,
-    ProvisionedThroughputTypeDef,
-    TableDescriptionTypeDef,
-)
+from typing import TYPE_CHECKING
 
 from .dynamodb_models import DynamoDBConfig
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeDefinitionTypeDef,
+        CreateTableInputTypeDef,
+        GlobalSecondaryIndexTypeDef,
+        KeySchemaElementTypeDef,
+        ProvisionedThroughputTypeDef,
+        TableDescriptionTypeDef,
+    )
 
 
 def _non_empty_list(value: Sequence[object], what: str) -> None:

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any
-
-from mypy_boto3_dynamodb.type_defs import (
-    TransactGetItemsInputTypeDef,
-    TransactGetItemTypeDef,
-    TransactWriteItemsInputTypeDef,
-    TransactWriteItemTypeDef,
-)
+from typing import TYPE_CHECKING, Any
 
 from ._requests import (
     condition_check_request,
@@ -21,6 +14,14 @@ from ._requests import (
 )
 from ._values import identity
 from .dynamodb_models import ConditionCheck, Delete, Get, Put, Update, WriteAction
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import (
+        TransactGetItemsInputTypeDef,
+        TransactGetItemTypeDef,
+        TransactWriteItemsInputTypeDef,
+        TransactWriteItemTypeDef,
+    )
 
 MAX_ACTIONS = 100
 Resolve = Callable[[str | None], str]

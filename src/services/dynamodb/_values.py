@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
-
-from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .dynamodb_models import Item, Numbers
 
-Wire = dict[str, AttributeValueTypeDef]
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+Wire: TypeAlias = "dict[str, AttributeValueTypeDef]"
 """An item or key in DynamoDB's attribute-value form: ``{"id": {"S": "u1"}}``."""
 
 
@@ -34,8 +35,8 @@ def _number(value: int | float | Decimal, path: str) -> str:
 def _set(values: set[Any] | frozenset[Any], path: str) -> AttributeValueTypeDef:
     if not values:
         raise ValueError(f"attribute {path!r}: DynamoDB cannot store an empty set")
-    if all(type(v) is str for v in values):
-        return {"SS": list(values)}
+    if all(isinstance(v, str) for v in values):
+        return {"SS": [str.__str__(v) for v in values]}
     if all(isinstance(v, bytes | bytearray) for v in values):
         return {"BS": [bytes(v) for v in values]}
     if all(isinstance(v, int | float | Decimal) and not isinstance(v, bool) for v in values):
@@ -70,7 +71,7 @@ def _to_wire_other(value: Any, path: str) -> AttributeValueTypeDef:
     if isinstance(value, set | frozenset):
         return _set(value, path)
     if isinstance(value, str):
-        return {"S": str(value)}
+        return {"S": str.__str__(value)}
     if isinstance(value, bool):
         return {"BOOL": bool(value)}
     if isinstance(value, int | float | Decimal):

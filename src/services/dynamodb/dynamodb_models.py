@@ -55,15 +55,15 @@ class DynamoDBConfig(BaseModel):
     default_table_name: str | None = None
     read_capacity_units: int = Field(default=5, ge=1)
     write_capacity_units: int = Field(default=5, ge=1)
-    connect_timeout_seconds: float = Field(default=5.0, gt=0)
-    read_timeout_seconds: float = Field(default=10.0, gt=0)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, allow_inf_nan=False)
+    read_timeout_seconds: float = Field(default=10.0, gt=0, allow_inf_nan=False)
     max_attempts: int = Field(default=3, ge=1)
     numbers: Numbers = "native"
 
     @field_validator("region_name")
     @classmethod
     def _known_region(cls, value: str) -> str:
-        if value != value.lower() or not any(p.match(value) for p in _region_patterns()):
+        if value != value.lower() or not any(p.fullmatch(value) for p in _region_patterns()):
             raise ValueError(f"{value!r} is not an AWS region name such as 'us-east-1'")
         return value
 

@@ -9,16 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from mypy_boto3_dynamodb.type_defs import (
-    AttributeDefinitionTypeDef,
-    GlobalSecondaryIndexTypeDef,
-    KeySchemaElementTypeDef,
-    TableDescriptionTypeDef,
-    WriteRequestTypeDef,
-)
 
 from . import _batching, _paging
 from ._core import ServiceCore
@@ -46,6 +39,15 @@ from .dynamodb_models import (
     UnprocessedKeysError,
     WriteAction,
 )
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeDefinitionTypeDef,
+        GlobalSecondaryIndexTypeDef,
+        KeySchemaElementTypeDef,
+        TableDescriptionTypeDef,
+        WriteRequestTypeDef,
+    )
 
 SCAN_WORKERS = 8
 TABLE_WAIT_SECONDS = 300.0

@@ -1,0 +1,1 @@
+"""Side-by-side benchmark of DynamoDB client libraries against DynamoDB Local."""

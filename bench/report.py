@@ -1,0 +1,243 @@
+"""Medians, ratios to the raw client of the same round, the Markdown table and the JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+BASELINE = "raw"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One contender doing one workload once."""
+
+    wall_s: float
+    cpu_s: float
+    ops: int
+    requests: dict[str, int]
+
+    @property
+    def ops_per_s(self) -> float:
+        return self.ops / self.wall_s if self.wall_s > 0 else float("inf")
+
+    @property
+    def cpu_s_per_op(self) -> float:
+        return self.cpu_s / self.ops
+
+
+@dataclass(frozen=True)
+class ColdSample:
+    """One fresh process: import, construct, one get_item (timed inside the child)."""
+
+    wall_s: float
+    cpu_s: float
+    process_wall_s: float  # spawn to exit, interpreter start-up included
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Medians of one contender's figures, and their medians of per-round ratios to raw."""
+
+    wall_s: float
+    ops_per_s: float
+    cpu_s_per_op: float
+    wall_ratio: float
+    ops_per_s_ratio: float
+    cpu_per_op_ratio: float
+
+
+@dataclass(frozen=True)
+class ColdFigures:
+    """Cold-start medians and medians of per-run ratios to raw."""
+
+    wall_s: float
+    cpu_s: float
+    process_wall_s: float
+    wall_ratio: float
+    cpu_ratio: float
+    process_wall_ratio: float
+
+
+@dataclass
+class Results:
+    """Everything one run measured. ``rounds[workload][r][contender]``."""
+
+    meta: dict[str, Any]
+    labels: dict[str, str]  # contender key -> label, in display order
+    titles: dict[str, str]  # workload name -> title, in display order
+    rounds: dict[str, list[dict[str, Sample]]] = field(default_factory=dict)
+    cold: list[dict[str, ColdSample]] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    expected_batch_write_requests: int = 0
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summarize(per_round: list[dict[str, Sample]], key: str) -> Figures | None:
+    """Medians for ``key`` over the rounds where both it and the baseline ran."""
+    rounds = [r for r in per_round if key in r and BASELINE in r]
+    if not rounds:
+        return None
+    mine = [r[key] for r in rounds]
+    base = [r[BASELINE] for r in rounds]
+    return Figures(
+        wall_s=median([s.wall_s for s in mine]),
+        ops_per_s=median([s.ops_per_s for s in mine]),
+        cpu_s_per_op=median([s.cpu_s_per_op for s in mine]),
+        wall_ratio=median([s.wall_s / b.wall_s for s, b in zip(mine, base, strict=True)]),
+        ops_per_s_ratio=median(
+            [s.ops_per_s / b.ops_per_s for s, b in zip(mine, base, strict=True)]
+        ),
+        cpu_per_op_ratio=median(
+            [s.cpu_s_per_op / b.cpu_s_per_op for s, b in zip(mine, base, strict=True)]
+        ),
+    )
+
+
+def summarize_cold(runs: list[dict[str, ColdSample]], key: str) -> ColdFigures | None:
+    """Cold-start medians for ``key`` over the runs where both it and the baseline ran."""
+    paired = [(r[key], r[BASELINE]) for r in runs if key in r and BASELINE in r]
+    if not paired:
+        return None
+    return ColdFigures(
+        wall_s=median([s.wall_s for s, _ in paired]),
+        cpu_s=median([s.cpu_s for s, _ in paired]),
+        process_wall_s=median([s.process_wall_s for s, _ in paired]),
+        wall_ratio=median([s.wall_s / b.wall_s for s, b in paired]),
+        cpu_ratio=median([s.cpu_s / b.cpu_s for s, b in paired]),
+        process_wall_ratio=median([s.process_wall_s / b.process_wall_s for s, b in paired]),
+    )
+
+
+def batch_write_requests(results: Results) -> dict[str, list[int]]:
+    """BatchWriteItem requests each contender sent for the batch write, per round."""
+    counts: dict[str, list[int]] = {}
+    for per_round in results.rounds.get("batch_write", []):
+        for key, sample in per_round.items():
+            counts.setdefault(key, []).append(sample.requests.get("BatchWriteItem", 0))
+    return counts
+
+
+def cell(value: str, ratio: float) -> str:
+    return f"{value} ({ratio:.2f}x)"
+
+
+def markdown(results: Results) -> str:
+    """The results as Markdown: one table for the workloads, one for cold start."""
+    meta = results.meta
+    lines = [
+        "## DynamoDB client benchmark",
+        "",
+        f"Scale {meta['scale']:g}, {meta['rounds']} interleaved rounds (medians), "
+        f"cold start median of {meta['cold_runs']}; {meta['endpoint_kind']}; "
+        f"{meta['machine']}; Python {meta['python']}; "
+        + ", ".join(f"{name} {version}" for name, version in meta["versions"].items())
+        + ".",
+        "",
+        "Ratios in brackets: to the raw boto3 client in the same round (median of the "
+        "per-round ratios). CPU is `time.process_time()` in the client process only; "
+        "DynamoDB Local's JVM is another process.",
+        "",
+        "| workload | contender | wall s | ops/s | client CPU µs/op | requests |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, title in results.titles.items():
+        per_round = results.rounds.get(name, [])
+        for key, label in results.labels.items():
+            figures = summarize(per_round, key)
+            if figures is None:
+                continue
+            last = [r[key] for r in per_round if key in r][-1]
+            requests = sum(last.requests.values())
+            lines.append(
+                f"| {title} | {label} | {cell(f'{figures.wall_s:.3f}', figures.wall_ratio)} "
+                f"| {cell(f'{figures.ops_per_s:,.0f}', figures.ops_per_s_ratio)} "
+                f"| {cell(f'{figures.cpu_s_per_op * 1e6:,.1f}', figures.cpu_per_op_ratio)} "
+                f"| {requests:,} |"
+            )
+    lines += [
+        "",
+        "| cold start: import + construct + 1 get_item | wall ms | client CPU ms "
+        "| whole process ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for key, label in results.labels.items():
+        cold = summarize_cold(results.cold, key)
+        if cold is None:
+            continue
+        lines.append(
+            f"| {label} | {cell(f'{cold.wall_s * 1e3:.0f}', cold.wall_ratio)} "
+            f"| {cell(f'{cold.cpu_s * 1e3:.0f}', cold.cpu_ratio)} "
+            f"| {cell(f'{cold.process_wall_s * 1e3:.0f}', cold.process_wall_ratio)} |"
+        )
+    lines += ["", *notes(results)]
+    return "\n".join(lines) + "\n"
+
+
+def notes(results: Results) -> list[str]:
+    """Batch-write request counts against the target, and what was skipped or failed."""
+    expected = results.expected_batch_write_requests
+    batch_items = results.meta["sizes"]["batch_write"]
+    lines = []
+    for key, counts in batch_write_requests(results).items():
+        label = results.labels.get(key, key)
+        verdict = "met" if all(c == expected for c in counts) else "MISSED"
+        if key == "service":
+            lines.append(
+                f"- {label} batch write: {'/'.join(map(str, counts))} BatchWriteItem requests "
+                f"per round for {batch_items:,} items (target exactly {expected:,}): {verdict}."
+            )
+    for key, reason in results.skipped.items():
+        lines.append(f"- Skipped {results.labels.get(key, key)}: {reason}")
+    for key, reason in results.failed.items():
+        lines.append(f"- FAILED {results.labels.get(key, key)}: {reason}")
+    return lines
+
+
+def to_json(results: Results) -> dict[str, Any]:
+    """Every sample, and the summaries the table shows."""
+    workloads: dict[str, Any] = {}
+    for name, title in results.titles.items():
+        per_round = results.rounds.get(name, [])
+        contenders: dict[str, Any] = {}
+        for key, label in results.labels.items():
+            figures = summarize(per_round, key)
+            if figures is None:
+                continue
+            contenders[key] = {
+                "label": label,
+                "summary": asdict(figures),
+                "rounds": [asdict(r[key]) for r in per_round if key in r],
+            }
+        workloads[name] = {"title": title, "contenders": contenders}
+    cold: dict[str, Any] = {}
+    for key, label in results.labels.items():
+        figures_cold = summarize_cold(results.cold, key)
+        if figures_cold is not None:
+            cold[key] = {
+                "label": label,
+                "summary": asdict(figures_cold),
+                "runs": [asdict(run[key]) for run in results.cold if key in run],
+            }
+    return {
+        "meta": results.meta,
+        "workloads": workloads,
+        "cold_start": cold,
+        "batch_write_requests": {
+            "expected": results.expected_batch_write_requests,
+            "per_contender": batch_write_requests(results),
+        },
+        "skipped": results.skipped,
+        "failed": results.failed,
+    }
+
+
+def write_json(results: Results, path: Path) -> None:
+    path.write_text(json.dumps(to_json(results), indent=2, allow_nan=True) + "\n")

@@ -72,8 +72,6 @@ def _to_wire_other(value: Any, path: str) -> AttributeValueTypeDef:
         return _set(value, path)
     if isinstance(value, str):
         return {"S": str.__str__(value)}
-    if isinstance(value, bool):
-        return {"BOOL": bool(value)}
     if isinstance(value, int | float | Decimal):
         return {"N": _number(value, path)}
     if isinstance(value, Mapping):

@@ -7,15 +7,14 @@ it sends, by DynamoDB operation name, in ``requests``.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import boto3
 import httpx
@@ -52,6 +51,7 @@ from bench.data import (
     Row,
     chunks,
 )
+from src.services.dynamodb import DynamoDBConfig, DynamoDBService
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -97,21 +97,6 @@ def count_requests(client: BaseClient, counter: Counter[str]) -> None:
         counter[event_name.rsplit(".", 1)[-1]] += 1
 
     client.meta.events.register("before-send.dynamodb.*", handler)
-
-
-def botocore_clients_in(obj: object, depth: int = 3) -> list[BaseClient]:
-    """The botocore clients an object holds: as attributes, behind a resource's ``meta``, or
-    inside helper objects of the same package (up to ``depth`` levels)."""
-    found: dict[int, BaseClient] = {}
-    package = type(obj).__module__.split(".", 1)[0]
-    for value in getattr(obj, "__dict__", {}).values():
-        for candidate in (value, getattr(getattr(value, "meta", None), "client", None)):
-            if isinstance(candidate, BaseClient):
-                found[id(candidate)] = candidate
-        if depth > 1 and type(value).__module__.split(".", 1)[0] == package:
-            for client in botocore_clients_in(value, depth - 1):
-                found[id(client)] = client
-    return list(found.values())
 
 
 def normalize(value: Any) -> Any:
@@ -698,39 +683,6 @@ found = asyncio.run(main()) is not None
 # --- (6) the project's DynamoDBService -------------------------------------------------
 
 
-SERVICE_MODULE = "src.services.dynamodb.dynamodb_service"
-MODELS_MODULE = "src.services.dynamodb.dynamodb_models"
-
-
-class ServiceAPI(Protocol):
-    """The part of /work/shared/CONTRACT.md's ``DynamoDBService`` the benchmark calls.
-
-    The service is imported by name at run time, so this benchmark runs (without it) while
-    the module is missing or broken, and ``mypy bench`` does not depend on its state.
-    """
-
-    def put_item(self, item: dict[str, Any], table_name: str | None = None) -> None: ...
-
-    def get_item(
-        self, key: dict[str, Any], table_name: str | None = None
-    ) -> dict[str, Any] | None: ...
-
-    def query(
-        self,
-        key_condition_expression: str,
-        expression_attribute_values: dict[str, Any],
-        table_name: str | None = None,
-    ) -> list[dict[str, Any]]: ...
-
-    def batch_write_items(
-        self, items: list[dict[str, Any]], table_name: str | None = None
-    ) -> None: ...
-
-    def batch_get_items(
-        self, keys: list[dict[str, Any]], table_name: str | None = None
-    ) -> list[dict[str, Any]]: ...
-
-
 class Service(Contender):
     """The project's ``DynamoDBService``, per /work/shared/CONTRACT.md."""
 
@@ -739,20 +691,16 @@ class Service(Contender):
 
     def __init__(self, endpoint_url: str, table: str) -> None:
         super().__init__(endpoint_url, table)
-        models = importlib.import_module(MODELS_MODULE)
-        service_module = importlib.import_module(SERVICE_MODULE)
         logger = logging.getLogger("bench.service")
         logger.setLevel(logging.WARNING)  # its INFO line per call would measure logging
-        config = models.DynamoDBConfig(
+        config = DynamoDBConfig(
             region_name=REGION,
             endpoint_url=endpoint_url,
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=SECRET_KEY,
         )
-        self.service: ServiceAPI = service_module.DynamoDBService(logger=logger, config=config)
-        self.counted_clients = botocore_clients_in(self.service)
-        for client in self.counted_clients:
-            count_requests(client, self.requests)
+        self.service = DynamoDBService(logger=logger, config=config)
+        count_requests(self.service.client, self.requests)
 
     def put_items(self, items: Items) -> None:
         service, table = self.service, self.table
@@ -781,9 +729,7 @@ class Service(Contender):
         return None if item is None else normalize_item(item)
 
     def close(self) -> None:
-        close: Callable[[], None] | None = getattr(self.service, "close", None)
-        if close is not None:
-            close()
+        self.service.close()
 
     @staticmethod
     def cold_start_code() -> str:

@@ -29,7 +29,6 @@ from bench.contenders import (
     CONTENDERS,
     Contender,
     RawClient,
-    Service,
     make_client,
     row_to_av,
     write_all,
@@ -163,9 +162,6 @@ class Bench:
                 log(f"note: skipping {cls.label}: {reason}")
                 continue
             self.contenders.append(contender)
-        for contender in self.contenders:
-            if isinstance(contender, Service) and not contender.counted_clients:
-                log(f"note: no botocore client found on {contender.label}: requests not counted")
 
     def create_tables(self) -> None:
         """Every contender's table, fresh, with the query partition already in it."""

@@ -1,0 +1,185 @@
+"""Fixtures for the DynamoDB service against real DynamoDB Local.
+
+Every test gets its own services (closed afterwards) and its own uniquely named
+tables (deleted afterwards, whether the test passed or failed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+import pytest
+from mypy_boto3_dynamodb.type_defs import (
+    AttributeDefinitionTypeDef,
+    GlobalSecondaryIndexTypeDef,
+    KeySchemaElementTypeDef,
+)
+
+from src.services.dynamodb.dynamodb_models import DynamoDBConfig
+from src.services.dynamodb.dynamodb_service import DynamoDBService
+
+LOGGER_NAME = "integration_tests.dynamodb"
+GSI_NAME = "by_owner"
+
+KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
+    {"AttributeName": "pk", "KeyType": "HASH"},
+    {"AttributeName": "sk", "KeyType": "RANGE"},
+]
+ATTRIBUTES: list[AttributeDefinitionTypeDef] = [
+    {"AttributeName": "pk", "AttributeType": "S"},
+    {"AttributeName": "sk", "AttributeType": "N"},
+]
+GSI_ATTRIBUTES: list[AttributeDefinitionTypeDef] = [
+    *ATTRIBUTES,
+    {"AttributeName": "owner", "AttributeType": "S"},
+    {"AttributeName": "rank", "AttributeType": "N"},
+]
+GSI: GlobalSecondaryIndexTypeDef = {
+    "IndexName": GSI_NAME,
+    "KeySchema": [
+        {"AttributeName": "owner", "KeyType": "HASH"},
+        {"AttributeName": "rank", "KeyType": "RANGE"},
+    ],
+    "Projection": {"ProjectionType": "ALL"},
+}
+
+
+class ServiceFactory(Protocol):
+    """Makes a service on DynamoDB Local; keyword arguments override the config."""
+
+    def __call__(self, **overrides: Any) -> DynamoDBService: ...
+
+
+class TableFactory(Protocol):
+    """Makes a uniquely named table (pk S, sk N), optionally with the ``by_owner`` GSI.
+
+    ``through`` is the service that creates it (default: the test's ``service``).
+    """
+
+    def __call__(self, *, gsi: bool = False, through: DynamoDBService | None = None) -> str: ...
+
+
+Sent = Callable[[DynamoDBService, str], list[dict[str, Any]]]
+"""``sent(service, "Query")``: the list every later Query request body is appended to
+(``sent(service, "*")``: every request of any operation)."""
+
+
+def unique_table_name(hint: str) -> str:
+    """A legal, unique table name that still says which test made it."""
+    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", hint)[:60]
+    return f"it-{readable}-{uuid.uuid4().hex}"
+
+
+def make_config(endpoint: str, **overrides: Any) -> DynamoDBConfig:
+    """The config of every service here: DynamoDB Local, keys local/local, us-east-1."""
+    settings: dict[str, Any] = {
+        "region_name": "us-east-1",
+        "endpoint_url": endpoint,
+        "aws_access_key_id": "local",
+        "aws_secret_access_key": "local",
+        **overrides,
+    }
+    return DynamoDBConfig(**settings)
+
+
+def logger() -> logging.Logger:
+    """The logger every service here logs to (caplog sees its records)."""
+    log = logging.getLogger(LOGGER_NAME)
+    log.setLevel(logging.DEBUG)
+    return log
+
+
+@pytest.fixture(scope="session")
+def admin(dynamodb_endpoint: str) -> Iterator[DynamoDBService]:
+    """A session-long service for setting up and tearing down tables; tests never close it."""
+    with DynamoDBService(logger=logger(), config=make_config(dynamodb_endpoint)) as service:
+        yield service
+
+
+@pytest.fixture
+def service_factory(dynamodb_endpoint: str) -> Iterator[ServiceFactory]:
+    """Services on DynamoDB Local with config overrides, all closed after the test."""
+    made: list[DynamoDBService] = []
+
+    def make(**overrides: Any) -> DynamoDBService:
+        made.append(
+            DynamoDBService(logger=logger(), config=make_config(dynamodb_endpoint, **overrides))
+        )
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        for service in made:
+            service.close()
+
+
+@pytest.fixture
+def service(service_factory: ServiceFactory) -> DynamoDBService:
+    """A service on DynamoDB Local (keys local/local, us-east-1), closed after the test."""
+    return service_factory()
+
+
+def drop_table(admin: DynamoDBService, name: str) -> None:
+    """Delete ``name`` if it is still there (a test may have deleted it itself)."""
+    if admin.table_exists(name):
+        admin.delete_table(name)
+
+
+@pytest.fixture
+def make_table(
+    service: DynamoDBService, admin: DynamoDBService, request: pytest.FixtureRequest
+) -> Iterator[TableFactory]:
+    """Create tables through ``service``; every one is deleted after the test, even on failure."""
+    made: list[str] = []
+
+    def make(*, gsi: bool = False, through: DynamoDBService | None = None) -> str:
+        name = unique_table_name(request.node.name)
+        made.append(name)
+        (through or service).create_table(
+            name,
+            KEY_SCHEMA,
+            GSI_ATTRIBUTES if gsi else ATTRIBUTES,
+            global_secondary_indexes=[GSI] if gsi else None,
+        )
+        return name
+
+    try:
+        yield make
+    finally:
+        for name in made:
+            drop_table(admin, name)
+
+
+@pytest.fixture
+def table(make_table: TableFactory) -> str:
+    """A uniquely named table of this test: ``pk`` (S) and ``sk`` (N)."""
+    return make_table()
+
+
+@pytest.fixture
+def gsi_table(make_table: TableFactory) -> str:
+    """A uniquely named table with the ``by_owner`` GSI (``owner`` S, ``rank`` N), ALL."""
+    return make_table(gsi=True)
+
+
+@pytest.fixture
+def sent() -> Sent:
+    """Record the JSON body of every request of one operation a service sends from now on."""
+
+    def record(service: DynamoDBService, operation: str) -> list[dict[str, Any]]:
+        bodies: list[dict[str, Any]] = []
+
+        def hook(params: dict[str, Any], **kwargs: Any) -> None:
+            bodies.append(json.loads(params["body"]))
+
+        event = "before-call.dynamodb" + ("" if operation == "*" else f".{operation}")
+        service.client.meta.events.register(event, hook)
+        return bodies
+
+    return record

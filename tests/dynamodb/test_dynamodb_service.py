@@ -19,7 +19,12 @@ import pytest
 from boto3.resources.base import ServiceResource
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
-from botocore.exceptions import ChecksumError, ClientError, EndpointConnectionError
+from botocore.exceptions import (
+    ChecksumError,
+    ClientError,
+    EndpointConnectionError,
+    ParamValidationError,
+)
 from botocore.stub import Stubber
 from moto import mock_aws
 from mypy_boto3_dynamodb.type_defs import GlobalSecondaryIndexTypeDef
@@ -588,6 +593,58 @@ def test_create_table_refuses_a_malformed_schema_before_any_call(
     with Stubber(offline.client) as stub:
         with pytest.raises(error):
             offline.create_table(TABLE, key_schema, attributes)
+        stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(
+    "key_schema",
+    [
+        [{"AttributeName": "pk", "KeyType": "HASH", "Typo": "x"}],
+        [{"AttributeName": "pk", "KeyType": 1}],
+        [{"KeyType": "HASH"}],
+    ],
+    ids=["unknown-field", "wrong-type", "missing-name"],
+)
+def test_create_table_runs_botocores_validator_before_any_call(
+    offline: DynamoDBService, key_schema: Any
+) -> None:
+    # GIVEN a key schema botocore's own validator refuses (the client's is switched off)
+    with Stubber(offline.client) as stub:
+        # WHEN the table is created THEN the same ParamValidationError comes, before any call
+        with pytest.raises(ParamValidationError):
+            offline.create_table(TABLE, key_schema, ATTRIBUTES)
+        stub.assert_no_pending_responses()
+
+
+def test_client_skips_parameter_validation_because_the_service_checks_its_requests(
+    offline: DynamoDBService,
+) -> None:
+    # GIVEN a raw request botocore's validator would refuse (a number where a str goes)
+    # WHEN it is sent through the service's client to a closed port
+    # THEN it reaches the network (connection refused), not ParamValidationError
+    with pytest.raises(EndpointConnectionError):
+        offline.client.put_item(TableName=TABLE, Item={"pk": {"S": 1}})
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.get_item(KEY, consistent_read="yes"),
+        lambda s: s.query("pk = :p", {":p": "a"}, consistent_read=1),
+        lambda s: s.query("pk = :p", {":p": "a"}, scan_index_forward="no"),
+        lambda s: s.scan(consistent_read=None),
+        lambda s: s.execute_statement('SELECT * FROM "users"', consistent_read="true"),
+    ],
+    ids=["get", "query-consistent", "query-forward", "scan", "partiql"],
+)
+def test_a_flag_that_is_not_a_bool_is_a_type_error_before_any_call(
+    offline: DynamoDBService, call: Callable[[DynamoDBService], object]
+) -> None:
+    with Stubber(offline.client) as stub:
+        with pytest.raises(TypeError, match="must be a bool"):
+            result = call(offline)
+            if isinstance(result, Iterator):
+                next(result)
         stub.assert_no_pending_responses()
 
 

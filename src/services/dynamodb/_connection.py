@@ -27,11 +27,18 @@ def session(config: DynamoDBConfig) -> boto3.session.Session:
 
 
 def botocore_config(config: DynamoDBConfig) -> Config:
-    """Return timeouts and standard-mode retries counting every attempt, the first included."""
+    """Return timeouts, standard-mode retries counting every attempt (the first included).
+
+    botocore's parameter validation is off: it walks every item on every call (about
+    30 us for a 1 KB put, 25 times that for a batch), and the service's own request
+    builders check everything a caller gives them. ``create_table``, whose schema the
+    service passes through, runs botocore's validator itself.
+    """
     return Config(
         connect_timeout=config.connect_timeout_seconds,
         read_timeout=config.read_timeout_seconds,
         retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
+        parameter_validation=False,
     )
 
 

@@ -82,6 +82,13 @@ def set_expressions(
         request["ExpressionAttributeValues"] = wire
 
 
+def flag(value: bool, what: str) -> bool:
+    """Return ``value`` when it is a bool, else raise ``TypeError``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be a bool, not {type(value).__name__}")
+    return value
+
+
 def check_limit(limit: int) -> int:
     """Return ``limit`` when it is an int >= 0 (0: no limit), else raise."""
     if not isinstance(limit, int) or isinstance(limit, bool):
@@ -203,8 +210,8 @@ def query_request(
     request: QueryInputTypeDef = {
         "TableName": table,
         "KeyConditionExpression": _required(key_condition, "key_condition_expression"),
-        "ScanIndexForward": forward,
-        "ConsistentRead": consistent_read,
+        "ScanIndexForward": flag(forward, "scan_index_forward"),
+        "ConsistentRead": flag(consistent_read, "consistent_read"),
     }
     if (checked := expression(filter_expression, "filter_expression")) is not None:
         request["FilterExpression"] = checked
@@ -224,7 +231,10 @@ def scan_request(
     consistent_read: bool,
 ) -> ScanInputTypeDef:
     """Build the first ``Scan`` request of a read."""
-    request: ScanInputTypeDef = {"TableName": table, "ConsistentRead": consistent_read}
+    request: ScanInputTypeDef = {
+        "TableName": table,
+        "ConsistentRead": flag(consistent_read, "consistent_read"),
+    }
     if (checked := expression(filter_expression, "filter_expression")) is not None:
         request["FilterExpression"] = checked
     if index_name is not None:
@@ -245,7 +255,7 @@ def statement_request(
     """Build an ``ExecuteStatement`` request with ``?`` parameters as attribute values."""
     request: ExecuteStatementInputTypeDef = {
         "Statement": _required(statement, "statement"),
-        "ConsistentRead": consistent_read,
+        "ConsistentRead": flag(consistent_read, "consistent_read"),
     }
     if parameters is not None:
         values = listed(parameters, "parameters")

@@ -113,37 +113,53 @@ def to_wire_values(values: Mapping[str, Any] | None) -> Wire | None:
 
 
 def _native_number(text: str) -> int | float:
-    try:
+    if text.isdigit() or (text[:1] == "-" and text[1:].isdigit()):
         return int(text)
-    except ValueError:
-        number = Decimal(text)
-        return int(number) if number == number.to_integral_value() else float(text)
+    number = float(text)
+    if number.is_integer():
+        exact = Decimal(text)
+        if exact == exact.to_integral_value():
+            return int(exact)
+    return number
+
+
+def _same(raw: Any) -> Any:
+    return raw
 
 
 class _Decoder:
-    """Attribute value to Python value, with one way of reading numbers."""
+    """Attribute value to Python value, with one way of reading numbers.
+
+    botocore has already base64-decoded binary values, so ``S``, ``B`` and ``BOOL``
+    pass through as they are; one table lookup per attribute does the rest.
+    """
 
     def __init__(self, number: Callable[[str], Any]) -> None:
-        self._number = number
-        self._scalars: dict[str, Callable[[Any], Any]] = {
-            "S": str,
+        self._by_tag: dict[str, Callable[[Any], Any]] = {
+            "S": _same,
             "N": number,
-            "B": bytes,
-            "BOOL": bool,
+            "B": _same,
+            "BOOL": _same,
             "NULL": lambda _: None,
             "SS": set,
             "NS": lambda values: {number(v) for v in values},
-            "BS": lambda values: {bytes(v) for v in values},
+            "BS": set,
+            "M": self.item,
+            "L": lambda values: [self(v) for v in values],
         }
 
     def __call__(self, value: Mapping[str, Any]) -> Any:
         for tag, raw in value.items():
-            if tag == "M":
-                return {name: self(v) for name, v in raw.items()}
-            if tag == "L":
-                return [self(v) for v in raw]
-            return self._scalars[tag](raw)
+            return self._by_tag[tag](raw)
         raise ValueError("an attribute value with no type")
+
+    def item(self, wire: Mapping[str, Mapping[str, Any]]) -> Item:
+        """Return a wire item (or map) as Python values."""
+        by_tag = self._by_tag
+        item = {name: by_tag[t](raw) for name, value in wire.items() for t, raw in value.items()}
+        if len(item) != len(wire):
+            raise ValueError("an attribute value with no type")
+        return item
 
 
 _DECODERS = {"native": _Decoder(_native_number), "decimal": _Decoder(Decimal)}
@@ -151,12 +167,7 @@ _DECODERS = {"native": _Decoder(_native_number), "decimal": _Decoder(Decimal)}
 
 def item_decoder(numbers: Numbers) -> Callable[[Mapping[str, AttributeValueTypeDef]], Item]:
     """Return the function that turns a wire item into Python values for ``numbers`` mode."""
-    decode = _DECODERS[numbers]
-
-    def decode_item(wire: Mapping[str, AttributeValueTypeDef]) -> Item:
-        return {name: decode(value) for name, value in wire.items()}
-
-    return decode_item
+    return _DECODERS[numbers].item
 
 
 def identity(wire: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.model import Shape
+from botocore.validate import validate_parameters
 
 from . import _batching, _paging
 from ._core import ServiceCore
@@ -20,6 +22,7 @@ from ._requests import (
     check_limit,
     check_segments,
     delete_request,
+    flag,
     get_request,
     listed,
     put_request,
@@ -101,6 +104,7 @@ class DynamoDBService(ServiceCore):
             request = create_request(
                 op.table, key_schema, attribute_definitions, global_secondary_indexes, self._config
             )
+            validate_parameters(request, self._shape("CreateTable"))
             self._forget_schema(op.table)
             self._client.create_table(**request)
             self._wait(op, lambda: is_active(self._describe(op.table)))
@@ -111,6 +115,10 @@ class DynamoDBService(ServiceCore):
             self._forget_schema(op.table)
             self._client.delete_table(TableName=op.table)
             self._wait(op, lambda: self._describe(op.table) is None)
+
+    def _shape(self, operation: str) -> Shape:
+        """The input shape botocore has for ``operation`` (every operation has one)."""
+        return cast(Shape, self._client.meta.service_model.operation_model(operation).input_shape)
 
     def _describe(self, table: str) -> TableDescriptionTypeDef | None:
         try:
@@ -157,7 +165,9 @@ class DynamoDBService(ServiceCore):
         """Return the item at ``key``, or None when there is none."""
         with self._operation("get_item", table_name) as op:
             request = get_request(op.table, key, None, None)
-            found = self._client.get_item(**request, ConsistentRead=consistent_read).get("Item")
+            found = self._client.get_item(
+                **request, ConsistentRead=flag(consistent_read, "consistent_read")
+            ).get("Item")
             op.count("items", found is not None)
             return None if found is None else self._decode(found)
 

@@ -510,3 +510,27 @@ def test_a_bad_value_is_refused_before_any_request(
         with pytest.raises(error, match=match):
             call(offline)
         stub.assert_no_pending_responses()
+
+
+def test_an_empty_attribute_value_inside_a_list_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="no type"):
+        NATIVE({"l": {"L": [{}]}})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.0000000000000000001", 1.0),
+        ("1E+2", 100),
+        ("-7", -7),
+        ("-7.5", -7.5),
+        ("0.000000000000000000000000000000000000000001", 1e-42),
+    ],
+)
+def test_native_numbers_are_int_only_when_exactly_whole(text: str, expected: float) -> None:
+    # GIVEN a number as DynamoDB may write it
+    # WHEN it is read in native mode
+    value = NATIVE({"n": {"N": text}})["n"]
+    # THEN whole numbers are ints and anything else (even 1 + 1e-19) a float
+    assert value == expected
+    assert type(value) is type(expected)

@@ -12,6 +12,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from itertools import islice
 from typing import Any
 
+MAX_LIMIT = 2**31 - 1
+"""DynamoDB's ``Limit`` is a 32-bit integer; a larger limit still counts results here."""
 Page = list[Any]
 Fetch = Callable[..., Mapping[str, Any]]
 
@@ -48,7 +50,7 @@ def pages(
     follow = dict(request)
     while True:
         if limit and exact:
-            follow["Limit"] = wanted
+            follow["Limit"] = min(wanted, MAX_LIMIT)
         response = fetch(**follow)
         page: Page = response.get(cursor.items_field, [])
         if limit:

@@ -105,7 +105,7 @@ def test_a_huge_limit_asks_for_at_most_dynamodbs_32_bit_maximum(
 ) -> None:
     # GIVEN a caller saying "everything" with sys.maxsize
     with Stubber(service.client) as stubber:
-        stubber.add_response("query", page([wire(1)]), {**QUERY, "Limit": 2**31 - 1})
+        stubber.add_response("query", page([wire(1)], more=False), {**QUERY, "Limit": 2**31 - 1})
         # WHEN the query runs
         result = query(service, limit=sys.maxsize)
         # THEN the Limit sent fits DynamoDB's 32-bit integer

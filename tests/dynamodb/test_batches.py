@@ -68,7 +68,14 @@ def stub_describe(stubber: Stubber) -> None:
     """Queue the one DescribeTable the key-schema lookup makes."""
     stubber.add_response(
         "describe_table",
-        {"Table": {"TableName": TABLE, "KeySchema": KEY_SCHEMA, "TableStatus": "ACTIVE"}},
+        {
+            "Table": {
+                "TableName": TABLE,
+                "KeySchema": KEY_SCHEMA,
+                "AttributeDefinitions": ATTRIBUTES,
+                "TableStatus": "ACTIVE",
+            }
+        },
         {"TableName": TABLE},
     )
 
@@ -256,13 +263,37 @@ def test_duplicate_keys_are_a_value_error_before_any_write(
 
 def test_key_schema_is_described_once_per_table(service: DynamoDBService, table: str) -> None:
     describes = requests_of(service, "DescribeTable")
-    # WHEN two batch writes and a failing one go to the same table
+    # WHEN two batch writes go to the same table
     service.batch_write_items([item(1)])
     service.batch_write_items([item(2), item(3)])
-    with pytest.raises(ValueError):
-        service.batch_write_items([item(4), item(4)])
     # THEN the key schema was read once
     assert describes == [{"TableName": TABLE}]
+    # WHEN a write does not fit the cached schema THEN it is described once more, to be sure
+    with pytest.raises(ValueError):
+        service.batch_write_items([item(4), item(4)])
+    assert len(describes) == 2
+    # AND the fresh schema is cached again
+    service.batch_write_items([item(5)])
+    assert len(describes) == 2
+
+
+def test_a_table_made_again_elsewhere_with_another_key_is_described_again(
+    service: DynamoDBService, table: str
+) -> None:
+    # GIVEN the service cached the schema (pk, sk) of the table
+    service.batch_write_items([item(1)])
+    # AND someone else re-created it with the key pk alone
+    service.client.delete_table(TableName=TABLE)
+    service.client.create_table(
+        TableName=TABLE,
+        KeySchema=KEY_SCHEMA[:1],
+        AttributeDefinitions=ATTRIBUTES[:1],
+        ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+    )
+    # WHEN items with no sk are written
+    service.batch_write_items([{"pk": "a"}, {"pk": "b"}])
+    # THEN the stale schema did not refuse them: they are there
+    assert sorted(i["pk"] for i in service.scan()) == ["a", "b"]
 
 
 def test_recreated_table_is_described_again(service: DynamoDBService, table: str) -> None:
@@ -494,3 +525,25 @@ def test_chunks_split_at_the_size() -> None:
     assert [list(c) for c in _batching.chunks(list(range(7)), 3)] == [[0, 1, 2], [3, 4, 5], [6]]
     assert list(_batching.chunks([], 25)) == []
     assert [len(c) for c in _batching.chunks(list(range(50)), 25)] == [25, 25]
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"pk": "u", "sk": "7"}, r"items\[30\]: key attribute 'sk' must be N, not S"),
+        ({"pk": "", "sk": 7}, r"items\[30\]: key attribute 'pk' is empty"),
+        ({"pk": "u", "sk": 7, "blob": "x" * (400 * 1024)}, r"items\[30\] is about"),
+    ],
+    ids=["wrong-key-type", "empty-key", "over-400-kb"],
+)
+def test_a_late_item_dynamodb_would_refuse_stops_the_batch_before_anything_is_written(
+    service: DynamoDBService, table: str, bad: dict[str, Any], message: str
+) -> None:
+    writes = requests_of(service, "BatchWriteItem")
+    # GIVEN 40 items whose 31st DynamoDB would refuse (after the first 25 were written)
+    items = [item(i) for i in range(40)]
+    items[30] = bad
+    # WHEN they are written THEN a ValueError names it, and no request was sent
+    with pytest.raises(ValueError, match=message):
+        service.batch_write_items(items)
+    assert writes == [] and service.scan() == []

@@ -747,3 +747,19 @@ def test_abandoned_parallel_scan_shuts_its_pool_down(service: DynamoDBService, t
     rows.close()
     # THEN no scan thread is left behind
     assert scan_threads() == []
+
+
+def test_a_stream_left_open_across_close_sends_no_further_request(
+    service: DynamoDBService,
+) -> None:
+    # GIVEN a scan stream whose first page has been read, more pages remaining
+    with Stubber(service.client) as stubber:
+        stubber.add_response("scan", page([wire(1)], more=True), SCAN)
+        stream = service.iter_scan()
+        assert next(stream)["sk"] == 1
+        # WHEN the service is closed and the stream is asked for more
+        service.close()
+        # THEN it raises instead of sending the next Scan
+        with pytest.raises(RuntimeError, match="closed mid-read"):
+            next(stream)
+        stubber.assert_no_pending_responses()

@@ -44,7 +44,14 @@ def stub_describe(stubber: Stubber, table: str = TABLE) -> None:
     """Queue the DescribeTable the key-schema lookup makes."""
     stubber.add_response(
         "describe_table",
-        {"Table": {"TableName": table, "KeySchema": KEY_SCHEMA, "TableStatus": "ACTIVE"}},
+        {
+            "Table": {
+                "TableName": table,
+                "KeySchema": KEY_SCHEMA,
+                "AttributeDefinitions": ATTRIBUTES,
+                "TableStatus": "ACTIVE",
+            }
+        },
         {"TableName": table},
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import IntEnum, StrEnum
@@ -14,6 +15,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from src.services.dynamodb._values import (
+    check_sizes,
     identity,
     item_decoder,
     to_wire,
@@ -534,3 +536,75 @@ def test_native_numbers_are_int_only_when_exactly_whole(text: str, expected: flo
     # THEN whole numbers are ints and anything else (even 1 + 1e-19) a float
     assert value == expected
     assert type(value) is type(expected)
+
+
+# -- DynamoDB's number limits, checked before any request --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (1e200, "1E-130 to 9.99E"),
+        (-1e126, "1E-130 to 9.99E"),
+        (1e-131, "1E-130 to 9.99E"),
+        (10**126, "1E-130 to 9.99E"),
+        (123456789012345678901234567890123456789, "38 significant digits"),
+        (Decimal("1.23456789012345678901234567890123456789"), "38 significant digits"),
+        (Decimal("1E+126"), "1E-130 to 9.99E"),
+        (Decimal("1E-131"), "1E-130 to 9.99E"),
+    ],
+)
+def test_numbers_dynamodb_cannot_hold_are_refused_naming_the_attribute(
+    value: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"attribute 'n': .*{re.escape(message)}"):
+        to_wire_item({"n": value})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.0, 1e-130, 9.99e125, 10**38, -(10**125), Decimal("0E+200"), Decimal("9.99E+125"), 1e125],
+)
+def test_numbers_at_dynamodbs_limits_are_accepted(value: Any) -> None:
+    assert "N" in to_wire(value, "n")
+
+
+def test_identity_keeps_38_digit_numbers_apart() -> None:
+    # GIVEN two 38-digit numbers that differ only in the last digit
+    a = {"k": {"N": "1" + "0" * 36 + "1"}}
+    b = {"k": {"N": "1" + "0" * 36 + "2"}}
+    # THEN they are different keys (a 28-digit context would round them together)
+    assert identity(a) != identity(b)
+
+
+# -- item sizes ---------------------------------------------------------------------------------
+
+
+def test_an_item_over_400_kb_is_refused_with_its_position() -> None:
+    small = to_wire_item({"pk": "a"})
+    big = to_wire_item({"pk": "b", "blob": "x" * (400 * 1024)})
+    with pytest.raises(ValueError, match=r"items\[1\] is about \d+ bytes"):
+        check_sizes([small, big])
+
+
+def test_sizes_follow_dynamodbs_rules_for_every_type() -> None:
+    # GIVEN an item of every type, just under the limit
+    rest = to_wire_item(
+        {
+            "n": 12345,
+            "b": b"xy",
+            "flag": True,
+            "none": None,
+            "ss": {"a", "b"},
+            "ns": {1, 2},
+            "bs": {b"z"},
+            "m": {"k": "v"},
+            "l": [1, "x"],
+        }
+    )
+    overhead = 2 + 10 + 5 + 20
+    filler = to_wire_item({"s": "x" * (400 * 1024 - 1 - overhead - 200)})
+    # WHEN its size is checked THEN it passes; 300 more bytes of string and it does not
+    check_sizes([{**rest, **filler}])
+    with pytest.raises(ValueError, match="400 KB"):
+        check_sizes([{**rest, **to_wire_item({"s": "x" * (400 * 1024)})}])

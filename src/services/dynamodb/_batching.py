@@ -8,9 +8,10 @@ BatchGetItem protocol, not a retry of a failed call: errors are never retried he
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
+from ._keys import KeySchema, KeySchemaError
 from ._values import Wire, identity
 
 if TYPE_CHECKING:
@@ -61,32 +62,32 @@ def send_until_done(
 def write_all(
     send: Callable[[list[WriteRequestTypeDef]], list[WriteRequestTypeDef]],
     wires: Sequence[Wire],
-    key: Callable[[Mapping[str, Any], str], Mapping[str, Any]],
+    schema: KeySchema,
     *,
     sleep: Callable[[float], None],
 ) -> list[int]:
     """Write wire items 25 a request; return the positions of the items not written.
 
-    ``key(wire, what)`` returns an item's key attributes (raising when one is missing).
-    Two items with one key are a ``ValueError`` before anything is sent. On the first
-    batch still unprocessed after every round, stop: its leftovers and every item not
-    yet sent are the ones not written.
+    Every item's key is checked against ``schema`` and two items with one key are a
+    ``KeySchemaError``, all before the first request. On the first request still
+    unprocessed after every round, stop: its leftovers and every item not yet sent are
+    the ones not written (so the time spent stays bounded).
     """
     position: dict[Hashable, int] = {}
     for index, wire in enumerate(wires):
-        first = position.setdefault(identity(key(wire, f"items[{index}]")), index)
+        key = schema.key_of(wire, f"items[{index}]", exact=False)
+        first = position.setdefault(identity(key), index)
         if first != index:
-            raise ValueError(f"items[{index}] has the same primary key as items[{first}]")
+            raise KeySchemaError(f"items[{index}] has the same primary key as items[{first}]")
     for start in range(0, len(wires), WRITE_BATCH):
         batch: list[WriteRequestTypeDef] = [
             {"PutRequest": {"Item": wire}} for wire in wires[start : start + WRITE_BATCH]
         ]
         left = send_until_done(send, batch, sleep=sleep)
         if left:
+            keys = (schema.key_of(r["PutRequest"]["Item"], "", exact=False) for r in left)
             unsent = range(start + len(batch), len(wires))
-            return sorted(position[identity(key(r["PutRequest"]["Item"], ""))] for r in left) + [
-                *unsent
-            ]
+            return sorted(position[identity(key)] for key in keys) + [*unsent]
     return []
 
 

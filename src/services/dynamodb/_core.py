@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeVar
 
 from ._connection import botocore_config, check_crc32, redact_secrets, session
+from ._keys import KeySchema, KeySchemaError
 from ._observe import Operation
 from ._paging import Page
 from ._values import item_decoder
@@ -24,6 +25,8 @@ from .dynamodb_models import DynamoDBConfig, Item, check_table_name
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
+T = TypeVar("T")
 
 
 class ServiceCore:
@@ -44,7 +47,7 @@ class ServiceCore:
         )
         self._client.meta.events.register("after-call.dynamodb", check_crc32)
         self._resource: DynamoDBServiceResource | None = None
-        self._key_schemas: dict[str, tuple[str, ...]] = {}
+        self._key_schemas: dict[str, KeySchema] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._sleep: Callable[[float], None] = time.sleep
@@ -115,8 +118,17 @@ class ServiceCore:
         self, name: str, table_name: str | None = None, *, table: bool = True
     ) -> Iterator[Operation]:
         op = self._begin(name, table_name, table=table)
-        with op.running():
+        with op.running(), self._closing_behind():
             yield op
+
+    @contextmanager
+    def _closing_behind(self) -> Iterator[None]:
+        """Close the client again after a call that raced ``close()`` (botocore reopens it)."""
+        try:
+            yield
+        finally:
+            if self._closed:
+                self._client.close()
 
     def _resolve_table(self, table_name: str | None) -> str:
         if table_name is not None:
@@ -125,15 +137,27 @@ class ServiceCore:
             raise ValueError("no table_name given and no default_table_name configured")
         return self._config.default_table_name
 
-    def _key_names(self, table: str) -> tuple[str, ...]:
+    def _key_schema(self, table: str) -> KeySchema:
         with self._lock:
-            names = self._key_schemas.get(table)
-        if names is None:
-            schema = self._client.describe_table(TableName=table)["Table"]["KeySchema"]
-            names = tuple(part["AttributeName"] for part in schema)
+            schema = self._key_schemas.get(table)
+        if schema is None:
+            schema = KeySchema.of(self._client.describe_table(TableName=table)["Table"])
             with self._lock:
-                self._key_schemas[table] = names
-        return names
+                self._key_schemas[table] = schema
+        return schema
+
+    def _keyed(self, check: Callable[[Callable[[str], KeySchema]], T]) -> T:
+        """Run ``check`` with the cached key schemas; if something does not fit, look again.
+
+        A table deleted and made again elsewhere with another key leaves the cache stale:
+        one fresh ``DescribeTable`` per table settles whether the caller is wrong.
+        """
+        try:
+            return check(self._key_schema)
+        except KeySchemaError:
+            with self._lock:
+                self._key_schemas.clear()
+            return check(self._key_schema)
 
     def _forget_schema(self, table: str) -> None:
         with self._lock:
@@ -141,8 +165,10 @@ class ServiceCore:
 
     def _items(self, op: Operation, pages: Iterator[Page]) -> Iterator[Item]:
         decode = self._decode
-        with op.running():
+        with op.running(), self._closing_behind():
             for page in pages:
                 op.count("pages")
                 op.count("items", len(page))
                 yield from map(decode, page)
+                if self._closed:
+                    raise RuntimeError(f"{op.name}: this DynamoDBService was closed mid-read")

@@ -28,6 +28,10 @@ class _Counts:
         return f" ({text})" if text else ""
 
 
+_ECHOES_REQUEST = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
+"""Operations whose error messages quote the statement, values written into it included."""
+
+
 def describe(error: BaseException) -> str:
     """Return a one-line account of ``error`` with no request data in it."""
     if isinstance(error, ClientError):
@@ -36,6 +40,8 @@ def describe(error: BaseException) -> str:
         if reasons:
             codes = ", ".join(str(reason.get("Code", "?")) for reason in reasons)
             return f"{code} (reasons: {codes})"
+        if error.operation_name in _ECHOES_REQUEST:
+            return f"{code} (message withheld: it may quote the statement)"
         return f"{code}: {error.response.get('Error', {}).get('Message', '')}"
     return f"{type(error).__name__}: {error}"
 

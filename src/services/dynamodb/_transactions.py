@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._keys import KeySchema, KeySchemaError
 from ._requests import (
     condition_check_request,
     delete_request,
@@ -25,22 +26,7 @@ if TYPE_CHECKING:
 
 MAX_ACTIONS = 100
 Resolve = Callable[[str | None], str]
-KeyNames = Callable[[str], tuple[str, ...]]
-
-
-def key_of(
-    wire: Mapping[str, Any], names: Sequence[str], what: str, *, exact: bool
-) -> dict[str, Any]:
-    """Return the key attributes of a wire item or key; raise when one is missing.
-
-    With ``exact``, attributes other than the key's are an error too (a key, not an item).
-    """
-    missing = [name for name in names if name not in wire]
-    if missing:
-        raise ValueError(f"{what} lacks the key attribute(s) {missing}")
-    if exact and len(wire) != len(names):
-        raise ValueError(f"{what} has non-key attribute(s) {sorted(set(wire) - set(names))}")
-    return {name: wire[name] for name in names}
+KeySchemas = Callable[[str], KeySchema]
 
 
 def check_count(actions: Sequence[object], what: str) -> None:
@@ -60,7 +46,7 @@ class _Once:
     def check(self, table: str, key: Mapping[str, Any], what: str) -> None:
         marker = (table, identity(key))
         if marker in self._seen:
-            raise ValueError(f"{what} acts on an item of {table!r} that another action acts on")
+            raise KeySchemaError(f"{what} acts on an item of {table!r} that another action acts on")
         self._seen.add(marker)
 
 
@@ -106,7 +92,7 @@ def _write_item(
 
 
 def write_request(
-    actions: Sequence[WriteAction], token: str | None, resolve: Resolve, key_names: KeyNames
+    actions: Sequence[WriteAction], token: str | None, resolve: Resolve, key_schema: KeySchemas
 ) -> TransactWriteItemsInputTypeDef:
     """Build a ``TransactWriteItems`` request, checking count, keys and duplicates."""
     check_count(actions, "actions")
@@ -121,7 +107,7 @@ def write_request(
         table = resolve(action.table_name)
         item, wire = _write_item(action, table)
         once.check(
-            table, key_of(wire, key_names(table), what, exact=not isinstance(action, Put)), what
+            table, key_schema(table).key_of(wire, what, exact=not isinstance(action, Put)), what
         )
         items.append(item)
     request: TransactWriteItemsInputTypeDef = {"TransactItems": items}
@@ -133,7 +119,7 @@ def write_request(
 
 
 def get_request_items(
-    gets: Sequence[Get], resolve: Resolve, key_names: KeyNames
+    gets: Sequence[Get], resolve: Resolve, key_schema: KeySchemas
 ) -> TransactGetItemsInputTypeDef:
     """Build a ``TransactGetItems`` request, checking count, keys and duplicates."""
     check_count(gets, "gets")
@@ -147,7 +133,7 @@ def get_request_items(
         entry = get_request(
             table, get.key, get.projection_expression, get.expression_attribute_names
         )
-        once.check(table, key_of(entry["Key"], key_names(table), what, exact=True), what)
+        once.check(table, key_schema(table).key_of(entry["Key"], what, exact=True), what)
         items.append({"Get": entry})
     return {"TransactItems": items}
 

@@ -9,8 +9,8 @@ and a value DynamoDB cannot hold is refused before any request, naming the attri
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from decimal import Decimal
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .dynamodb_models import Item, Numbers
@@ -21,15 +21,36 @@ if TYPE_CHECKING:
 Wire: TypeAlias = "dict[str, AttributeValueTypeDef]"
 """An item or key in DynamoDB's attribute-value form: ``{"id": {"S": "u1"}}``."""
 
+MAX_DIGITS = 38
+MAX_ITEM_BYTES = 400 * 1024
+_SMALLEST = 1e-130
+_TOO_LARGE = 1e126
+_RANGE = "DynamoDB stores numbers from 1E-130 to 9.99E+125 in magnitude (and 0)"
+_EXACT = Context(prec=2 * MAX_DIGITS)
+
 
 def _number(value: int | float | Decimal, path: str) -> str:
     if isinstance(value, int):
-        return str(int(value))
+        text = str(int(value))
+        if len(text) > MAX_DIGITS:
+            _check_decimal(Decimal(text), path)
+        return text
     if isinstance(value, float) and math.isfinite(value):
+        if value and not _SMALLEST <= abs(value) < _TOO_LARGE:
+            raise ValueError(f"attribute {path!r}: {_RANGE}")
         return repr(float(value))
     if isinstance(value, Decimal) and value.is_finite():
+        _check_decimal(value, path)
         return str(value)
     raise ValueError(f"attribute {path!r}: NaN and infinity cannot be stored")
+
+
+def _check_decimal(value: Decimal, path: str) -> None:
+    significant = "".join(map(str, value.as_tuple().digits)).strip("0")
+    if len(significant) > MAX_DIGITS:
+        raise ValueError(f"attribute {path!r}: more than {MAX_DIGITS} significant digits")
+    if significant and not -130 <= value.adjusted() <= 125:
+        raise ValueError(f"attribute {path!r}: {_RANGE}")
 
 
 def _set(values: set[Any] | frozenset[Any], path: str) -> AttributeValueTypeDef:
@@ -175,5 +196,35 @@ def identity(wire: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:
     parts: list[tuple[str, str, Any]] = []
     for name in sorted(wire):
         for tag, raw in wire[name].items():
-            parts.append((name, tag, Decimal(str(raw)).normalize() if tag == "N" else raw))
+            parts.append((name, tag, Decimal(str(raw)).normalize(_EXACT) if tag == "N" else raw))
     return tuple(parts)
+
+
+def _size(value: Mapping[str, Any]) -> int:
+    for tag, raw in value.items():
+        if tag == "S":
+            return len(raw.encode())
+        if tag == "N":
+            return len(raw.lstrip("-").replace(".", "").strip("0")) // 2 + 2
+        if tag == "B":
+            return len(raw)
+        if tag in ("SS", "NS", "BS"):
+            return sum(_size({tag[0]: member}) for member in raw)
+        if tag == "M":
+            return 3 + sum(len(name.encode()) + _size(v) + 1 for name, v in raw.items())
+        if tag == "L":
+            return 3 + sum(_size(v) + 1 for v in raw)
+    return 1
+
+
+def check_sizes(wires: Sequence[Mapping[str, Any]]) -> None:
+    """Refuse an item over DynamoDB's 400 KB, by its published sizing rules, before a batch.
+
+    The estimate follows AWS's rules (UTF-8 names and strings, about a byte per two
+    digits of a number, 3 bytes and 1 per element for maps and lists); within a few
+    bytes of the limit DynamoDB itself decides.
+    """
+    for index, wire in enumerate(wires):
+        size = sum(len(name.encode()) + _size(value) for name, value in wire.items())
+        if size > MAX_ITEM_BYTES:
+            raise ValueError(f"items[{index}] is about {size} bytes; DynamoDB's limit is 400 KB")

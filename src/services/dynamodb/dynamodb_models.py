@@ -45,7 +45,7 @@ class DynamoDBConfig(BaseModel):
     environment, a profile). Secrets are ``SecretStr`` and never printed.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     region_name: str
     aws_access_key_id: str | None = None

@@ -32,8 +32,8 @@ from ._requests import (
     update_request,
 )
 from ._tables import create_request, is_active
-from ._transactions import get_request_items, key_of, tables_of, write_request
-from ._values import Wire, to_wire_item
+from ._transactions import get_request_items, tables_of, write_request
+from ._values import Wire, check_sizes, to_wire_item
 from .dynamodb_models import (
     Get,
     Item,
@@ -376,12 +376,14 @@ class DynamoDBService(ServiceCore):
             wires = [to_wire_item(item, f"items[{i}]") for i, item in enumerate(listed(items))]
             if not wires:
                 return
-            names = self._key_names(op.table)
-            unwritten = _batching.write_all(
-                lambda batch: self._write_batch(op, batch),
-                wires,
-                lambda wire, what: key_of(wire, names, what, exact=False),
-                sleep=self._sleep,
+            check_sizes(wires)
+            unwritten = self._keyed(
+                lambda schemas: _batching.write_all(
+                    lambda batch: self._write_batch(op, batch),
+                    wires,
+                    schemas(op.table),
+                    sleep=self._sleep,
+                )
             )
             op.count("items", len(wires) - len(unwritten))
             if unwritten:
@@ -439,8 +441,10 @@ class DynamoDBService(ServiceCore):
         unchanged, ``CancellationReasons`` intact.
         """
         with self._operation("transact_write_items", table=False) as op:
-            request = write_request(
-                actions, client_request_token, self._resolve_table, self._key_names
+            request = self._keyed(
+                lambda schemas: write_request(
+                    actions, client_request_token, self._resolve_table, schemas
+                )
             )
             op.table = tables_of(request["TransactItems"])
             op.count("actions", len(request["TransactItems"]))
@@ -449,7 +453,9 @@ class DynamoDBService(ServiceCore):
     def transact_get_items(self, gets: Sequence[Get]) -> list[Item | None]:
         """Read 1 to 100 items atomically; results in the order asked, None where absent."""
         with self._operation("transact_get_items", table=False) as op:
-            request = get_request_items(gets, self._resolve_table, self._key_names)
+            request = self._keyed(
+                lambda schemas: get_request_items(gets, self._resolve_table, schemas)
+            )
             op.table = tables_of(request["TransactItems"])
             responses = self._client.transact_get_items(**request).get("Responses", [])
             items = [self._decode(r["Item"]) if "Item" in r else None for r in responses]

@@ -1,0 +1,51 @@
+"""Primary keys: a table's key schema, and checks of items and keys against it. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TableDescriptionTypeDef
+
+
+class KeySchemaError(ValueError):
+    """An item or key does not fit the table's key schema, as the service knows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeySchema:
+    """A table's key attributes (hash first) and their types (``S``, ``N`` or ``B``)."""
+
+    names: tuple[str, ...]
+    types: tuple[str, ...]
+
+    @classmethod
+    def of(cls, table: TableDescriptionTypeDef) -> KeySchema:
+        """Read the key schema out of a ``DescribeTable`` answer."""
+        kinds = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+        names = tuple(element["AttributeName"] for element in table["KeySchema"])
+        return cls(names, tuple(kinds[name] for name in names))
+
+    def key_of(self, wire: Mapping[str, Any], what: str, *, exact: bool) -> dict[str, Any]:
+        """Return the key attributes of a wire item or key, checked against the schema.
+
+        With ``exact``, attributes other than the key's are an error too (a key, not an
+        item). A key attribute of the wrong type, or an empty string or binary key, is
+        refused here rather than by DynamoDB halfway through a batch.
+        """
+        missing = [name for name in self.names if name not in wire]
+        if missing:
+            raise KeySchemaError(f"{what} lacks the key attribute(s) {missing}")
+        if exact and len(wire) != len(self.names):
+            extra = sorted(set(wire) - set(self.names))
+            raise KeySchemaError(f"{what} has non-key attribute(s) {extra}")
+        for name, kind in zip(self.names, self.types, strict=True):
+            value = wire[name]
+            if kind not in value:
+                given = ", ".join(value)
+                raise KeySchemaError(f"{what}: key attribute {name!r} must be {kind}, not {given}")
+            if not value[kind]:
+                raise KeySchemaError(f"{what}: key attribute {name!r} is empty")
+        return {name: wire[name] for name in self.names}

@@ -300,7 +300,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=float(os.environ.get(SCALE_ENV, "1")),
         help=f"multiply every workload's size (default 1, or ${SCALE_ENV}); 0.1 for a quick run",
     )
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--cold-runs", type=int, default=5, help="cold-start runs (default 5)")
     parser.add_argument(
         "--only",

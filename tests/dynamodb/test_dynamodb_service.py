@@ -29,9 +29,10 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from mypy_boto3_dynamodb.type_defs import GlobalSecondaryIndexTypeDef
 
-from src.services.dynamodb import dynamodb_service
+from src.services.dynamodb import _core
+from src.services.dynamodb._core import POLL_SECONDS
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig, Get, Put
-from src.services.dynamodb.dynamodb_service import POLL_SECONDS, DynamoDBService
+from src.services.dynamodb.dynamodb_service import DynamoDBService
 from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA, SECRET, TABLE, TOKEN
 
 LOGGER = "tests.dynamodb"
@@ -538,7 +539,7 @@ def test_create_table_gives_up_after_the_bounded_wait(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # GIVEN no time at all to wait, and a table that stays CREATING
-    monkeypatch.setattr(dynamodb_service, "TABLE_WAIT_SECONDS", 0)
+    monkeypatch.setattr(_core, "TABLE_WAIT_SECONDS", 0)
     with Stubber(offline.client) as stub:
         stub.add_response("create_table", {"TableDescription": {"TableName": TABLE}})
         stub.add_response("describe_table", _described("CREATING"))

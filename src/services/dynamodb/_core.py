@@ -1,4 +1,4 @@
-"""The service's core: construction, lifetime, table resolution, and ``_operation``.
+"""The service's core: construction, lifetime, ``_operation``, tables, key schemas.
 
 ``_operation`` is the one mechanism every public method runs in: it refuses work
 after ``close()``, resolves the table, logs DEBUG on start, INFO with counts and
@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar, cast
+
+from botocore.model import Shape
 
 from ._connection import botocore_config, check_crc32, redact_secrets, session
 from ._keys import KeySchema, KeySchemaError
@@ -25,8 +27,11 @@ from .dynamodb_models import DynamoDBConfig, Item, check_table_name
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+    from mypy_boto3_dynamodb.type_defs import TableDescriptionTypeDef
 
 T = TypeVar("T")
+TABLE_WAIT_SECONDS = 300.0
+POLL_SECONDS = 1.0
 
 
 class ServiceCore:
@@ -172,3 +177,23 @@ class ServiceCore:
                 yield from map(decode, page)
                 if self._closed:
                     raise RuntimeError(f"{op.name}: this DynamoDBService was closed mid-read")
+
+    def _shape(self, operation: str) -> Shape:
+        """The input shape botocore has for ``operation`` (every operation has one)."""
+        return cast(Shape, self._client.meta.service_model.operation_model(operation).input_shape)
+
+    def _describe(self, table: str) -> TableDescriptionTypeDef | None:
+        try:
+            return self._client.describe_table(TableName=table)["Table"]
+        except self._client.exceptions.ResourceNotFoundException:
+            return None
+
+    def _wait(self, op: Operation, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + TABLE_WAIT_SECONDS
+        while not done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{op.name} on {op.table}: not done after {TABLE_WAIT_SECONDS} s"
+                )
+            op.count("polls")
+            self._sleep(POLL_SECONDS)

@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from itertools import islice
 from typing import Any
 
+SCAN_WORKERS = 8
 MAX_LIMIT = 2**31 - 1
 """DynamoDB's ``Limit`` is a 32-bit integer; a larger limit still counts results here."""
 Page = list[Any]
@@ -61,6 +62,18 @@ def pages(
         if not start or (limit and not wanted):
             return
         follow[cursor.request_field] = start
+
+
+def scan_pages(
+    fetch: Fetch, request: Mapping[str, Any], *, limit: int, exact: bool, segments: int
+) -> Iterator[Page]:
+    """The pages of a scan: one after the other, or ``segments`` at once (no limit then)."""
+    if segments == 1:
+        return pages(fetch, request, limit=limit, exact=exact)
+    if limit:
+        raise ValueError("a parallel scan (segments > 1) takes no limit: no item is first")
+    streams = (pages(fetch, segment) for segment in segment_requests(request, segments))
+    return interleave(streams, min(segments, SCAN_WORKERS))
 
 
 def segment_requests(request: Mapping[str, Any], segments: int) -> Iterator[dict[str, Any]]:

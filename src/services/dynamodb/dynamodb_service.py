@@ -7,12 +7,10 @@ this one, and ``_operation`` logs and times every call in one place.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.model import Shape
 from botocore.validate import validate_parameters
 
 from . import _batching, _paging
@@ -48,13 +46,8 @@ if TYPE_CHECKING:
         AttributeDefinitionTypeDef,
         GlobalSecondaryIndexTypeDef,
         KeySchemaElementTypeDef,
-        TableDescriptionTypeDef,
         WriteRequestTypeDef,
     )
-
-SCAN_WORKERS = 8
-TABLE_WAIT_SECONDS = 300.0
-POLL_SECONDS = 1.0
 
 
 class DynamoDBService(ServiceCore):
@@ -115,26 +108,6 @@ class DynamoDBService(ServiceCore):
             self._forget_schema(op.table)
             self._client.delete_table(TableName=op.table)
             self._wait(op, lambda: self._describe(op.table) is None)
-
-    def _shape(self, operation: str) -> Shape:
-        """The input shape botocore has for ``operation`` (every operation has one)."""
-        return cast(Shape, self._client.meta.service_model.operation_model(operation).input_shape)
-
-    def _describe(self, table: str) -> TableDescriptionTypeDef | None:
-        try:
-            return self._client.describe_table(TableName=table)["Table"]
-        except self._client.exceptions.ResourceNotFoundException:
-            return None
-
-    def _wait(self, op: Operation, done: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + TABLE_WAIT_SECONDS
-        while not done():
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"{op.name} on {op.table}: not done after {TABLE_WAIT_SECONDS} s"
-                )
-            op.count("polls")
-            self._sleep(POLL_SECONDS)
 
     # -- items --------------------------------------------------------------------------
 
@@ -300,7 +273,13 @@ class DynamoDBService(ServiceCore):
                 index_name=index_name,
                 consistent_read=consistent_read,
             )
-            pages = self._scan_pages(request, check_limit(limit), filter_expression, segments)
+            pages = _paging.scan_pages(
+                self._client.scan,
+                request,
+                limit=check_limit(limit),
+                exact=filter_expression is None,
+                segments=check_segments(segments),
+            )
         return self._items(op, pages)
 
     def scan(
@@ -328,20 +307,6 @@ class DynamoDBService(ServiceCore):
                 segments=segments,
             )
         )
-
-    def _scan_pages(
-        self, request: Mapping[str, Any], limit: int, filter_expression: str | None, segments: int
-    ) -> Iterator[_paging.Page]:
-        if check_segments(segments) == 1:
-            exact = filter_expression is None
-            return _paging.pages(self._client.scan, request, limit=limit, exact=exact)
-        if limit:
-            raise ValueError("a parallel scan (segments > 1) takes no limit: no item is first")
-        streams = (
-            _paging.pages(self._client.scan, segment)
-            for segment in _paging.segment_requests(request, segments)
-        )
-        return _paging.interleave(streams, min(segments, SCAN_WORKERS))
 
     def execute_statement(
         self,

@@ -342,12 +342,13 @@ class _Body:
         yield self._body
 
 
-def _answer_get_item_with(service: DynamoDBService, body: bytes, crc32: int) -> None:
-    """Make every GetItem of ``service`` answer ``body`` with the ``x-amz-crc32`` given."""
+def _answer_get_item_with(service: DynamoDBService, body: bytes, *crc32s: int) -> None:
+    """Make GetItem answer ``body`` with each ``x-amz-crc32`` given in turn, then the last."""
+    checksums = list(crc32s)
 
     def respond(**_: Any) -> AWSResponse:
         headers = HTTPHeaders()
-        headers["x-amz-crc32"] = str(crc32)
+        headers["x-amz-crc32"] = str(checksums.pop(0) if len(checksums) > 1 else checksums[0])
         return AWSResponse(CLOSED_PORT, 200, headers, _Body(body))
 
     # a before-send handler that returns a response stands in for the network (as moto does)
@@ -365,6 +366,26 @@ def test_a_response_whose_crc32_does_not_match_is_a_checksum_error(
         service.get_item(KEY)
     # THEN it is an error, logged once, not an absent item
     assert _levels(caplog) == ["DEBUG", "ERROR"]
+
+
+def test_a_damaged_response_before_the_last_attempt_is_retried_by_botocore(
+    make_offline: Make,
+) -> None:
+    # GIVEN three attempts, the first answer damaged and the second intact
+    body = b'{"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}}'
+    service = make_offline(max_attempts=3)
+    _answer_get_item_with(service, body, zlib.crc32(body) ^ 1, zlib.crc32(body))
+    # WHEN the item is read THEN botocore's standard mode retried and the intact one is used
+    assert service.get_item(KEY) == KEY
+
+
+def test_damaged_answers_on_every_attempt_end_in_a_checksum_error(make_offline: Make) -> None:
+    # GIVEN three attempts, every answer damaged (a truncated body parses as a shorter one)
+    service = make_offline(max_attempts=3)
+    _answer_get_item_with(service, b"{}", zlib.crc32(b"{}") ^ 1)
+    # WHEN the item is read THEN the last attempt's damage is an error, not "no item"
+    with pytest.raises(ChecksumError):
+        service.get_item(KEY)
 
 
 def test_a_response_whose_crc32_matches_is_used(make_offline: Make) -> None:

@@ -42,14 +42,17 @@ def botocore_config(config: DynamoDBConfig) -> Config:
     )
 
 
-def check_crc32(http_response: AWSResponse, **_: Any) -> None:
-    """Raise ``ChecksumError`` when a response body does not match its ``x-amz-crc32``.
+def check_crc32(http_response: AWSResponse, parsed: dict[str, Any], **_: Any) -> None:
+    """Raise ``ChecksumError`` when a final response body does not match its ``x-amz-crc32``.
 
-    botocore's standard retry mode retries a checksum mismatch but, on the last
-    attempt, returns whatever it parsed from the damaged body: a query cut short
-    would look like a finished, empty page. Registered on ``after-call``, this turns
-    that into the error botocore's legacy mode raises.
+    botocore's standard retry mode checks the CRC of every response but the last
+    attempt's, and retries a mismatch; on the last attempt it returns whatever it parsed
+    from the damaged body, so a query cut short would look like a finished, short page.
+    Registered on ``after-call``, this check covers exactly that last attempt (the one
+    botocore marks ``MaxAttemptsReached``) and raises what botocore's legacy mode does.
     """
+    if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
+        return
     expected = http_response.headers.get("x-amz-crc32")
     if expected is None:
         return

@@ -388,6 +388,19 @@ def test_damaged_answers_on_every_attempt_end_in_a_checksum_error(make_offline: 
         service.get_item(KEY)
 
 
+def test_a_response_without_a_crc32_header_is_used_as_it_is(make_offline: Make) -> None:
+    # GIVEN an endpoint (a proxy, a DynamoDB look-alike) that sends no x-amz-crc32
+    body = b'{"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}}'
+    service = make_offline()
+
+    def respond(**_: Any) -> AWSResponse:
+        return AWSResponse(CLOSED_PORT, 200, HTTPHeaders(), _Body(body))
+
+    service.client.meta.events.register("before-send.dynamodb.GetItem", respond)  # type: ignore[arg-type]
+    # WHEN the item is read on the last (only) attempt THEN nothing is checked, the item is used
+    assert service.get_item(KEY) == KEY
+
+
 def test_a_response_whose_crc32_matches_is_used(make_offline: Make) -> None:
     body = b'{"Item": {"pk": {"S": "a"}, "sk": {"N": "1"}}}'
     service = make_offline()

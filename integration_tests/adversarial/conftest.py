@@ -9,60 +9,28 @@ about the table never goes through the proxy or the service under test.
 from __future__ import annotations
 
 import logging
-import re
 import time
-import uuid
 from collections.abc import Iterator
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.config import Config
 from mypy_boto3_dynamodb import DynamoDBClient
-from mypy_boto3_dynamodb.type_defs import (
-    AttributeDefinitionTypeDef,
-    KeySchemaElementTypeDef,
-)
 
 from integration_tests.adversarial.proxy import FaultProxy
-from src.services.dynamodb.dynamodb_models import DynamoDBConfig
+from integration_tests.support import (
+    ATTRIBUTES,
+    KEY_SCHEMA,
+    ServiceFactory,
+    make_config,
+    unique_table_name,
+)
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 LOGGER_NAME = "integration_tests.adversarial"
-KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
-    {"AttributeName": "pk", "KeyType": "HASH"},
-    {"AttributeName": "sk", "KeyType": "RANGE"},
-]
-ATTRIBUTES: list[AttributeDefinitionTypeDef] = [
-    {"AttributeName": "pk", "AttributeType": "S"},
-    {"AttributeName": "sk", "AttributeType": "N"},
-]
 _DESERIALIZE = TypeDeserializer().deserialize
-
-
-class ServiceFactory(Protocol):
-    """Makes a service (keys local/local, us-east-1); keyword arguments override the config."""
-
-    def __call__(self, **overrides: Any) -> DynamoDBService: ...
-
-
-def unique_table_name(hint: str) -> str:
-    """A legal, unique table name that still says which test made it."""
-    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", hint)[:60]
-    return f"adv-{readable}-{uuid.uuid4().hex}"
-
-
-def make_config(endpoint_url: str, **overrides: Any) -> DynamoDBConfig:
-    """A config on ``endpoint_url`` with keys local/local in us-east-1, plus ``overrides``."""
-    settings: dict[str, Any] = {
-        "region_name": "us-east-1",
-        "endpoint_url": endpoint_url,
-        "aws_access_key_id": "local",
-        "aws_secret_access_key": "local",
-        **overrides,
-    }
-    return DynamoDBConfig(**settings)
 
 
 def service_logger() -> logging.Logger:
@@ -161,7 +129,7 @@ def table(direct: DynamoDBClient, request: pytest.FixtureRequest) -> Iterator[st
 
     Dropping tolerates a table that is already gone, as after a restart of the server.
     """
-    name = unique_table_name(request.node.name)
+    name = unique_table_name(request.node.name, "adv")
     create_table_directly(direct, name)
     try:
         yield name

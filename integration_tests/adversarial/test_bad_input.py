@@ -23,14 +23,9 @@ from botocore.exceptions import ClientError
 from mypy_boto3_dynamodb import DynamoDBClient
 from pydantic import ValidationError
 
-from integration_tests.adversarial.conftest import (
-    LOGGER_NAME,
-    ServiceFactory,
-    make_config,
-    service_logger,
-    stored_items,
-)
+from integration_tests.adversarial.conftest import LOGGER_NAME, service_logger, stored_items
 from integration_tests.adversarial.proxy import FaultProxy
+from integration_tests.support import ServiceFactory, make_config
 from src.services.dynamodb.dynamodb_models import (
     ConditionCheck,
     Delete,

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from integration_tests.adversarial.conftest import ServiceFactory, stored_items, stored_keys
+from integration_tests.adversarial.conftest import stored_items, stored_keys
+from integration_tests.support import ServiceFactory
 from src.services.dynamodb.dynamodb_models import Item
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 

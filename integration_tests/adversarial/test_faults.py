@@ -21,14 +21,9 @@ from botocore.exceptions import (
 )
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from integration_tests.adversarial.conftest import (
-    LOGGER_NAME,
-    ServiceFactory,
-    Sleeps,
-    stored_items,
-    stored_keys,
-)
+from integration_tests.adversarial.conftest import LOGGER_NAME, Sleeps, stored_items, stored_keys
 from integration_tests.adversarial.proxy import FaultProxy, Wire
+from integration_tests.support import ServiceFactory
 from src.services.dynamodb import _batching
 from src.services.dynamodb.dynamodb_models import (
     Item,

@@ -22,15 +22,9 @@ from botocore.exceptions import ChecksumError, ClientError, ReadTimeoutError
 from mypy_boto3_dynamodb import DynamoDBClient
 from pydantic import ValidationError
 
-from integration_tests.adversarial.conftest import (
-    ATTRIBUTES,
-    KEY_SCHEMA,
-    drop_table_directly,
-    make_config,
-    service_logger,
-    unique_table_name,
-)
+from integration_tests.adversarial.conftest import drop_table_directly, service_logger
 from integration_tests.adversarial.proxy import FaultProxy
+from integration_tests.support import ATTRIBUTES, KEY_SCHEMA, make_config, unique_table_name
 from src.services.dynamodb.dynamodb_models import (
     ConditionCheck,
     DynamoDBConfig,

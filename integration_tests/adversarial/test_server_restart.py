@@ -15,11 +15,11 @@ from mypy_boto3_dynamodb import DynamoDBClient
 
 from devtools.dynamodb_local import DynamoDBLocal
 from integration_tests.adversarial.conftest import (
-    ServiceFactory,
     create_table_directly,
     drop_table_directly,
     stored_keys,
 )
+from integration_tests.support import ServiceFactory
 from src.services.dynamodb.dynamodb_models import Put
 
 # botocore's backoff between attempts on connection errors is tens of milliseconds;

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -17,23 +15,20 @@ import pytest
 from mypy_boto3_dynamodb.type_defs import (
     AttributeDefinitionTypeDef,
     GlobalSecondaryIndexTypeDef,
-    KeySchemaElementTypeDef,
 )
 
-from src.services.dynamodb.dynamodb_models import DynamoDBConfig
+from integration_tests.support import (
+    ATTRIBUTES,
+    KEY_SCHEMA,
+    ServiceFactory,
+    make_config,
+    unique_table_name,
+)
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 LOGGER_NAME = "integration_tests.dynamodb"
 GSI_NAME = "by_owner"
 
-KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
-    {"AttributeName": "pk", "KeyType": "HASH"},
-    {"AttributeName": "sk", "KeyType": "RANGE"},
-]
-ATTRIBUTES: list[AttributeDefinitionTypeDef] = [
-    {"AttributeName": "pk", "AttributeType": "S"},
-    {"AttributeName": "sk", "AttributeType": "N"},
-]
 GSI_ATTRIBUTES: list[AttributeDefinitionTypeDef] = [
     *ATTRIBUTES,
     {"AttributeName": "owner", "AttributeType": "S"},
@@ -49,12 +44,6 @@ GSI: GlobalSecondaryIndexTypeDef = {
 }
 
 
-class ServiceFactory(Protocol):
-    """Makes a service on DynamoDB Local; keyword arguments override the config."""
-
-    def __call__(self, **overrides: Any) -> DynamoDBService: ...
-
-
 class TableFactory(Protocol):
     """Makes a uniquely named table (pk S, sk N), optionally with the ``by_owner`` GSI.
 
@@ -67,24 +56,6 @@ class TableFactory(Protocol):
 Sent = Callable[[DynamoDBService, str], list[dict[str, Any]]]
 """``sent(service, "Query")``: the list every later Query request body is appended to
 (``sent(service, "*")``: every request of any operation)."""
-
-
-def unique_table_name(hint: str) -> str:
-    """A legal, unique table name that still says which test made it."""
-    readable = re.sub(r"[^A-Za-z0-9_.-]+", "-", hint)[:60]
-    return f"it-{readable}-{uuid.uuid4().hex}"
-
-
-def make_config(endpoint: str, **overrides: Any) -> DynamoDBConfig:
-    """The config of every service here: DynamoDB Local, keys local/local, us-east-1."""
-    settings: dict[str, Any] = {
-        "region_name": "us-east-1",
-        "endpoint_url": endpoint,
-        "aws_access_key_id": "local",
-        "aws_secret_access_key": "local",
-        **overrides,
-    }
-    return DynamoDBConfig(**settings)
 
 
 def logger() -> logging.Logger:

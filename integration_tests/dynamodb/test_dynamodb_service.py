@@ -24,15 +24,17 @@ import pytest
 from botocore.exceptions import ClientError
 
 from integration_tests.dynamodb.conftest import (
-    ATTRIBUTES,
     GSI_NAME,
-    KEY_SCHEMA,
     LOGGER_NAME,
     Sent,
-    ServiceFactory,
     TableFactory,
     drop_table,
     logger,
+)
+from integration_tests.support import (
+    ATTRIBUTES,
+    KEY_SCHEMA,
+    ServiceFactory,
     make_config,
     unique_table_name,
 )

@@ -36,6 +36,7 @@ demo: $(SYNCED)
 
 bench: $(SYNCED)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.overhead
 
 fetch-dynamodb-local: $(SYNCED)
 	$(BIN)/python -m devtools.dynamodb_local fetch

@@ -760,6 +760,19 @@ def test_a_stream_left_open_across_close_sends_no_further_request(
         # WHEN the service is closed and the stream is asked for more
         service.close()
         # THEN it raises instead of sending the next Scan
-        with pytest.raises(RuntimeError, match="closed mid-read"):
+        with pytest.raises(RuntimeError, match="closed during the read"):
             next(stream)
+        stubber.assert_no_pending_responses()
+
+
+def test_closing_after_the_last_page_was_read_is_no_error(service: DynamoDBService) -> None:
+    # GIVEN a scan stream on its last page
+    with Stubber(service.client) as stubber:
+        stubber.add_response("scan", page([wire(1), wire(2)], more=False), SCAN)
+        stream = service.iter_scan()
+        assert next(stream)["sk"] == 1
+        # WHEN the service is closed before the rest of that page is taken
+        service.close()
+        # THEN the page still yields what it holds, and nothing more is fetched
+        assert [item["sk"] for item in stream] == [2]
         stubber.assert_no_pending_responses()

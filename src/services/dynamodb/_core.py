@@ -10,17 +10,17 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from botocore.model import Shape
 
 from ._connection import botocore_config, check_crc32, redact_secrets, session
 from ._keys import KeySchema, KeySchemaError
 from ._observe import Operation
-from ._paging import Page
+from ._paging import Fetch, Page
 from ._values import item_decoder
 from .dynamodb_models import DynamoDBConfig, Item, check_table_name
 
@@ -175,8 +175,16 @@ class ServiceCore:
                 op.count("pages")
                 op.count("items", len(page))
                 yield from map(decode, page)
-                if self._closed:
-                    raise RuntimeError(f"{op.name}: this DynamoDBService was closed mid-read")
+
+    def _while_open(self, fetch: Fetch) -> Fetch:
+        """``fetch``, refusing to send once the service is closed (a stream kept past it)."""
+
+        def fetch_while_open(**request: Any) -> Mapping[str, Any]:
+            if self._closed:
+                raise RuntimeError("this DynamoDBService was closed during the read")
+            return fetch(**request)
+
+        return fetch_while_open
 
     def _shape(self, operation: str) -> Shape:
         """The input shape botocore has for ``operation`` (every operation has one)."""

@@ -218,7 +218,10 @@ class DynamoDBService(ServiceCore):
             )
             exact = filter_expression is None
             pages = _paging.pages(
-                self._client.query, request, limit=check_limit(limit), exact=exact
+                self._while_open(self._client.query),
+                request,
+                limit=check_limit(limit),
+                exact=exact,
             )
         return self._items(op, pages)
 
@@ -274,7 +277,7 @@ class DynamoDBService(ServiceCore):
                 consistent_read=consistent_read,
             )
             pages = _paging.scan_pages(
-                self._client.scan,
+                self._while_open(self._client.scan),
                 request,
                 limit=check_limit(limit),
                 exact=filter_expression is None,
@@ -321,7 +324,7 @@ class DynamoDBService(ServiceCore):
         with op.failures_logged():
             request = statement_request(statement, parameters, consistent_read)
             pages = _paging.pages(
-                self._client.execute_statement,
+                self._while_open(self._client.execute_statement),
                 request,
                 limit=check_limit(limit),
                 cursor=_paging.TOKENS,

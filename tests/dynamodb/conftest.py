@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -60,3 +61,14 @@ def table(service: DynamoDBService) -> str:
     """The default table ``users`` (pk: S, sk: N), created in moto."""
     service.create_table(TABLE, KEY_SCHEMA, ATTRIBUTES)
     return TABLE
+
+
+def requests_of(service: DynamoDBService, operation: str) -> list[dict[str, Any]]:
+    """Record the parameters of every ``operation`` call made through the service's client."""
+    seen: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        seen.append(dict(params))
+
+    service.client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", record)
+    return seen

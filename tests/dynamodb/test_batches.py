@@ -18,7 +18,7 @@ from src.services.dynamodb.dynamodb_models import (
 )
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
-from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE
+from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE, requests_of
 
 Wire = dict[str, Any]
 ROUNDS = _batching.RESEND_ROUNDS
@@ -78,17 +78,6 @@ def stub_describe(stubber: Stubber) -> None:
         },
         {"TableName": TABLE},
     )
-
-
-def requests_of(service: DynamoDBService, operation: str) -> list[dict[str, Any]]:
-    """Record the parameters of every ``operation`` call made through the client."""
-    seen: list[dict[str, Any]] = []
-
-    def record(params: dict[str, Any], **_: Any) -> None:
-        seen.append(dict(params))
-
-    service.client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", record)
-    return seen
 
 
 def record_sleeps(service: DynamoDBService) -> list[float]:

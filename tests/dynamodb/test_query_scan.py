@@ -18,7 +18,7 @@ from src.services.dynamodb import _paging
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
-from .conftest import TABLE
+from .conftest import TABLE, requests_of
 
 Wire = dict[str, Any]
 
@@ -56,17 +56,6 @@ def page(items: list[Wire], *, more: bool) -> dict[str, Any]:
 
 def sks(items: list[dict[str, Any]]) -> list[Any]:
     return [item["sk"] for item in items]
-
-
-def calls(service: DynamoDBService, operation: str) -> list[dict[str, Any]]:
-    """Record the parameters of every ``operation`` request the client builds."""
-    seen: list[dict[str, Any]] = []
-
-    def record(params: dict[str, Any], **_: Any) -> None:
-        seen.append(dict(params))
-
-    service.client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", record)
-    return seen
 
 
 def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -413,7 +402,7 @@ def test_items_come_back_converted_native_and_decimal(
 def test_query_on_moto_follows_1mb_pages_with_a_limit(service: DynamoDBService, table: str) -> None:
     # GIVEN 30 items of ~100 KB in one partition: moto cuts pages at 1 MB
     service.batch_write_items([{"pk": "a", "sk": i, "body": "x" * 100_000} for i in range(30)])
-    requests = calls(service, "Query")
+    requests = requests_of(service, "Query")
     # WHEN 25 are asked for
     result = service.query("pk = :pk", {":pk": "a"}, limit=25)
     # THEN the first 25 come back in key order, over several pages
@@ -429,7 +418,7 @@ def test_query_on_moto_follows_1mb_pages_with_a_limit(service: DynamoDBService, 
 
 
 def test_iterators_send_nothing_until_the_first_next(service: DynamoDBService) -> None:
-    query_calls, scan_calls = calls(service, "Query"), calls(service, "Scan")
+    query_calls, scan_calls = requests_of(service, "Query"), requests_of(service, "Scan")
     with Stubber(service.client) as stubber:
         # GIVEN nothing queued WHEN the iterators are created
         rows = service.iter_query("pk = :pk", {":pk": "a"})
@@ -449,7 +438,7 @@ def test_iterators_send_nothing_until_the_first_next(service: DynamoDBService) -
 def test_breaking_after_the_first_page_sends_no_further_request(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    query_calls = calls(service, "Query")
+    query_calls = requests_of(service, "Query")
     with Stubber(service.client) as stubber:
         # GIVEN one queued page that says more pages exist
         stubber.add_response("query", page([wire(1), wire(2)], more=True), QUERY)
@@ -498,7 +487,7 @@ def test_iter_scan_memory_stays_at_about_a_page(service: DynamoDBService, table:
     # GIVEN 160 items of 100 KB (16 MB: moto pages at 1 MB, so about 18 pages)
     size, count = 100_000, 160
     service.batch_write_items([{"pk": f"p{i}", "sk": i, "body": "x" * size} for i in range(count)])
-    requests = calls(service, "Scan")
+    requests = requests_of(service, "Scan")
     # WHEN iterating the scan under tracemalloc, keeping nothing
     tracemalloc.start()
     try:
@@ -528,7 +517,7 @@ def test_parallel_scan_returns_every_item_exactly_once(
     # GIVEN 120 items of 100 KB over 40 partitions: segments hold more than a 1 MB page
     items = [{"pk": f"p{i % 40}", "sk": i, "body": "y" * 100_000} for i in range(120)]
     service.batch_write_items(items)
-    requests = calls(service, "Scan")
+    requests = requests_of(service, "Scan")
     # WHEN scanned in ``segments`` segments
     result = service.scan(segments=segments)
     # THEN every item comes back exactly once

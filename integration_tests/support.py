@@ -6,6 +6,9 @@ import re
 import uuid
 from typing import Any, Protocol
 
+import boto3
+from botocore.config import Config
+from mypy_boto3_dynamodb import DynamoDBClient
 from mypy_boto3_dynamodb.type_defs import AttributeDefinitionTypeDef, KeySchemaElementTypeDef
 
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
@@ -43,3 +46,19 @@ def make_config(endpoint: str, /, **overrides: Any) -> DynamoDBConfig:
         **overrides,
     }
     return DynamoDBConfig(**settings)
+
+
+def plain_client(endpoint_url: str, *, attempts: int, read_timeout: float) -> DynamoDBClient:
+    """A plain boto3 client (keys local/local), not the service: a test's own witness."""
+    return boto3.client(
+        "dynamodb",
+        region_name="us-east-1",
+        endpoint_url=endpoint_url,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(
+            connect_timeout=2,
+            read_timeout=read_timeout,
+            retries={"total_max_attempts": attempts, "mode": "standard"},
+        ),
+    )

@@ -13,10 +13,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from botocore.config import Config
 from mypy_boto3_dynamodb import DynamoDBClient
 
 from integration_tests.adversarial.proxy import FaultProxy
@@ -25,6 +23,7 @@ from integration_tests.support import (
     KEY_SCHEMA,
     ServiceFactory,
     make_config,
+    plain_client,
     unique_table_name,
 )
 from src.services.dynamodb.dynamodb_service import DynamoDBService
@@ -42,18 +41,7 @@ def service_logger() -> logging.Logger:
 
 def new_direct_client(endpoint_url: str) -> DynamoDBClient:
     """A plain boto3 client on DynamoDB Local itself: the suite's independent witness."""
-    return boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(
-            connect_timeout=2,
-            read_timeout=20,
-            retries={"total_max_attempts": 3, "mode": "standard"},
-        ),
-    )
+    return plain_client(endpoint_url, attempts=3, read_timeout=20)
 
 
 def create_table_directly(client: DynamoDBClient, name: str) -> None:

@@ -24,6 +24,7 @@ from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequest
 
 from devtools.dynamodb_local import DynamoDBLocal
 from integration_tests.adversarial.proxy import FaultProxy
+from integration_tests.support import plain_client
 
 pytestmark = pytest.mark.integration
 
@@ -33,18 +34,7 @@ MakeClient = Callable[..., DynamoDBClient]
 
 
 def new_client(endpoint_url: str, attempts: int = 1, read_timeout: float = 10.0) -> DynamoDBClient:
-    return boto3.client(
-        "dynamodb",
-        region_name="us-east-1",
-        endpoint_url=endpoint_url,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(
-            connect_timeout=2,
-            read_timeout=read_timeout,
-            retries={"total_max_attempts": attempts, "mode": "standard"},
-        ),
-    )
+    return plain_client(endpoint_url, attempts=attempts, read_timeout=read_timeout)
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,22 @@
-"""A typed DynamoDB service layer on boto3."""
+"""A typed DynamoDB service layer on botocore: ``DynamoDBService`` and its async twin.
 
+``AsyncDynamoDBService`` is exported lazily: importing this package (or the blocking
+service) never imports aiobotocore or aiohttp.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from ._values import decode_item, encode_item
 from .dynamodb_models import (
     ConditionCheck,
     Delete,
     DynamoDBConfig,
     Get,
     Item,
+    ItemIn,
     Key,
+    KeySchemaError,
+    Page,
     Put,
     UnprocessedError,
     UnprocessedItemsError,
@@ -16,18 +26,36 @@ from .dynamodb_models import (
 )
 from .dynamodb_service import DynamoDBService
 
+if TYPE_CHECKING:
+    from .async_dynamodb_service import AsyncDynamoDBService
+
 __all__ = [
+    "AsyncDynamoDBService",
     "ConditionCheck",
     "Delete",
     "DynamoDBConfig",
     "DynamoDBService",
     "Get",
     "Item",
+    "ItemIn",
     "Key",
+    "KeySchemaError",
+    "Page",
     "Put",
     "UnprocessedError",
     "UnprocessedItemsError",
     "UnprocessedKeysError",
     "Update",
     "WriteAction",
+    "decode_item",
+    "encode_item",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``AsyncDynamoDBService`` (and so aiobotocore) only when it is asked for."""
+    if name == "AsyncDynamoDBService":
+        from .async_dynamodb_service import AsyncDynamoDBService
+
+        return AsyncDynamoDBService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

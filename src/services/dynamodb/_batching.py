@@ -1,23 +1,25 @@
-"""Batch loops: split work into requests, resend what DynamoDB hands back unprocessed.
+"""Batch loops: send every item once, then resend what came back unprocessed, in rounds.
 
-Resending ``UnprocessedItems``/``UnprocessedKeys`` is part of the BatchWriteItem and
-BatchGetItem protocol, not a retry of a failed call: errors are never retried here
-(botocore's standard retry mode does that, up to ``max_attempts``).
+DynamoDB hands part of a batch back mostly because one partition is throttled, so a
+round sends *everything* pending (25 items or 100 keys a request, up to
+``concurrency`` requests at once) and only then waits: items stuck on a hot key never
+hold back the rest. Resending ``UnprocessedItems``/``UnprocessedKeys`` is part of the
+BatchWriteItem and BatchGetItem protocol, not a retry of a failed call: errors are never
+retried here (botocore's standard retry mode does that, up to ``max_attempts``).
+
+Pure: these generators yield ``Fanout`` and ``Sleep`` instructions (``_protocol``).
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from ._keys import KeySchema, KeySchemaError
-from ._values import Wire, identity
+from ._observe import Operation
+from ._protocol import Call, Fanout, Response, Sleep, Steps
+from ._values import key_fingerprint
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import WriteRequestTypeDef
-
-T = TypeVar("T")
 Work = TypeVar("Work")
 
 WRITE_BATCH = 25
@@ -25,103 +27,95 @@ GET_BATCH = 100
 RESEND_ROUNDS = 8
 BASE_DELAY_SECONDS = 0.05
 MAX_DELAY_SECONDS = 1.0
+"""Full-jitter backoff: at most 0.05 + 0.1 + ... + 1 + 1 + 1 = 4.55 s of sleeping a call."""
 
 
-def chunks(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Yield consecutive slices of at most ``size`` values."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def backoff(round_number: int, jitter: Callable[[], float] = random.random) -> float:
+def backoff(round_number: int, jitter: Callable[[], float]) -> float:
     """Seconds to wait before resend round ``round_number`` (0-based): full jitter."""
     return jitter() * min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2.0**round_number)
 
 
-def send_until_done(
-    send: Callable[[Work], Work | None],
-    work: Work,
+def resend_rounds(
+    op: Operation,
+    work: list[Work],
     *,
-    sleep: Callable[[float], None],
-    rounds: int = RESEND_ROUNDS,
-) -> Work | None:
-    """Send ``work``, then resend what comes back unprocessed for up to ``rounds`` rounds.
+    size: int,
+    call: Callable[[list[Work]], Call],
+    leftovers: Callable[[Response], list[Work]],
+    concurrency: int,
+    jitter: Callable[[], float],
+) -> Steps[list[Work]]:
+    """Send ``work`` ``size`` a request, then resend the leftovers for up to 8 rounds.
 
-    ``send`` returns the unprocessed part (empty or None when all is done). Returns
-    what is still unprocessed after the last round, or None.
+    Returns what is still unprocessed after the last round (empty when all is done).
     """
-    pending = send(work)
-    for round_number in range(rounds):
+    pending = work
+    for round_number in range(RESEND_ROUNDS + 1):
+        if round_number:
+            yield Sleep(backoff(round_number - 1, jitter))
+        calls = [call(pending[start : start + size]) for start in range(0, len(pending), size)]
+        responses: list[Response] = yield from op.exchange(Fanout(calls, concurrency))
+        pending = [left for response in responses for left in leftovers(response)]
         if not pending:
-            return None
-        sleep(backoff(round_number))
-        pending = send(pending)
-    return pending or None
-
-
-def write_all(
-    send: Callable[[list[WriteRequestTypeDef]], list[WriteRequestTypeDef]],
-    wires: Sequence[Wire],
-    schema: KeySchema,
-    *,
-    sleep: Callable[[float], None],
-) -> list[int]:
-    """Write wire items 25 a request; return the positions of the items not written.
-
-    Every item's key is checked against ``schema`` and two items with one key are a
-    ``KeySchemaError``, all before the first request. On the first request still
-    unprocessed after every round, stop: its leftovers and every item not yet sent are
-    the ones not written (so the time spent stays bounded).
-    """
-    position: dict[Hashable, int] = {}
-    for index, wire in enumerate(wires):
-        key = schema.key_of(wire, f"items[{index}]", exact=False)
-        first = position.setdefault(identity(key), index)
-        if first != index:
-            raise KeySchemaError(f"items[{index}] has the same primary key as items[{first}]")
-    for start in range(0, len(wires), WRITE_BATCH):
-        batch: list[WriteRequestTypeDef] = [
-            {"PutRequest": {"Item": wire}} for wire in wires[start : start + WRITE_BATCH]
-        ]
-        left = send_until_done(send, batch, sleep=sleep)
-        if left:
-            keys = (schema.key_of(r["PutRequest"]["Item"], "", exact=False) for r in left)
-            unsent = range(start + len(batch), len(wires))
-            return sorted(position[identity(key)] for key in keys) + [*unsent]
-    return []
-
-
-def get_all(
-    send: Callable[[list[Wire]], tuple[list[Wire], list[Wire]]],
-    keys: Sequence[Wire],
-    *,
-    sleep: Callable[[float], None],
-) -> tuple[list[Wire], list[int]]:
-    """Read wire keys 100 a request, each distinct key once.
-
-    ``send(keys)`` returns ``(found items, unprocessed keys)``. Returns the found items
-    in the order their keys first appear, and the positions of the keys not read.
-    """
-    names = sorted(keys[0])
-    first: dict[Hashable, int] = {}
-    for index, wire in enumerate(keys):
-        if sorted(wire) != names:
-            raise ValueError(f"keys[{index}] has attributes {sorted(wire)}, keys[0] has {names}")
-        first.setdefault(identity(wire), index)
-    found: dict[Hashable, Wire] = {}
-
-    def collect(batch: list[Wire]) -> list[Wire]:
-        items, unprocessed = send(batch)
-        for item in items:
-            found[identity({name: item[name] for name in names})] = item
-        return unprocessed
-
-    distinct = [keys[index] for index in first.values()]
-    unread: list[int] = []
-    for start in range(0, len(distinct), GET_BATCH):
-        left = send_until_done(collect, distinct[start : start + GET_BATCH], sleep=sleep)
-        if left:
-            unsent = distinct[start + GET_BATCH :]
-            unread = sorted(first[identity(wire)] for wire in [*left, *unsent])
             break
-    return [found[marker] for marker in first if marker in found], unread
+    return pending
+
+
+def positions(
+    wires: Sequence[Mapping[str, Any]], schema: KeySchema, *, key_only: bool, what: str
+) -> dict[Hashable, int]:
+    """Map each item's (or key's) key fingerprint to its position; a repeated key is an error.
+
+    With ``key_only`` (keys to delete) a key given twice is kept once, at its first place.
+    """
+    found: dict[Hashable, int] = {}
+    for index, wire in enumerate(wires):
+        fingerprint = key_fingerprint(schema.key_of(wire, f"{what}[{index}]", key_only=key_only))
+        first = found.setdefault(fingerprint, index)
+        if first != index and not key_only:
+            raise KeySchemaError(f"{what}[{index}] has the same primary key as {what}[{first}]")
+    return found
+
+
+def write_call(table: str) -> Callable[[list[Any]], Call]:
+    """How one ``BatchWriteItem`` request of ``table`` is made from its write requests."""
+
+    def call(requests: list[Any]) -> Call:
+        params = {"RequestItems": {table: requests}, "ReturnConsumedCapacity": "TOTAL"}
+        return Call("BatchWriteItem", params)
+
+    return call
+
+
+def unwritten(table: str) -> Callable[[Response], list[Any]]:
+    """What a ``BatchWriteItem`` response hands back for ``table``."""
+
+    def leftovers(response: Response) -> list[Any]:
+        return list(response.get("UnprocessedItems", {}).get(table, []))
+
+    return leftovers
+
+
+class Reads:
+    """The found items of a batch get, by key fingerprint, and how to ask for more keys."""
+
+    def __init__(self, table: str, names: Sequence[str], extra: Mapping[str, Any]) -> None:
+        self._table = table
+        self._names = names
+        self._extra = extra
+        self.found: dict[Hashable, Any] = {}
+
+    def call(self, keys: list[Any]) -> Call:
+        """One ``BatchGetItem`` request for ``keys`` (projection and consistency included)."""
+        params = {
+            "RequestItems": {self._table: {"Keys": keys, **self._extra}},
+            "ReturnConsumedCapacity": "TOTAL",
+        }
+        return Call("BatchGetItem", params)
+
+    def leftovers(self, response: Response) -> list[Any]:
+        """Keep the items found; return the keys handed back unprocessed."""
+        for item in response.get("Responses", {}).get(self._table, []):
+            self.found[key_fingerprint({name: item[name] for name in self._names})] = item
+        unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
+        return list(unprocessed["Keys"]) if unprocessed else []

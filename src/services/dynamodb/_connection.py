@@ -1,32 +1,65 @@
-"""The boto3 session and botocore settings built from a ``DynamoDBConfig``."""
+"""The botocore session and settings built from a ``DynamoDBConfig``, and client hooks.
+
+Only botocore is imported here (boto3's session costs about 20 ms more to import and
+is needed only for ``DynamoDBService.resource``); aiobotocore only by the async twin.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
-import boto3
-from botocore.awsrequest import AWSResponse
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ChecksumError
 
 from .dynamodb_models import DynamoDBConfig
 
 
-def session(config: DynamoDBConfig) -> boto3.session.Session:
-    """Return a session with the configured region and credentials (none: default chain)."""
+def credentials(config: DynamoDBConfig) -> tuple[str, str, str | None] | None:
+    """The configured key pair and token, or None for botocore's default chain."""
     secret, token = config.aws_secret_access_key, config.aws_session_token
-    return boto3.session.Session(
-        aws_access_key_id=config.aws_access_key_id,
-        aws_secret_access_key=None if secret is None else secret.get_secret_value(),
-        aws_session_token=None if token is None else token.get_secret_value(),
-        region_name=config.region_name,
+    if config.aws_access_key_id is None or secret is None:
+        return None
+    return (
+        config.aws_access_key_id,
+        secret.get_secret_value(),
+        None if token is None else token.get_secret_value(),
     )
 
 
-def botocore_config(config: DynamoDBConfig) -> Config:
+def session(config: DynamoDBConfig) -> botocore.session.Session:
+    """Return a botocore session with the configured credentials (none: default chain)."""
+    made = botocore.session.Session()
+    if (keys := credentials(config)) is not None:
+        made.set_credentials(*keys)
+    return made
+
+
+def client_settings(config: DynamoDBConfig) -> dict[str, Any]:
+    """What every client of ``config`` is made with, besides its ``Config``."""
+    return {"region_name": config.region_name, "endpoint_url": config.endpoint_url}
+
+
+def settings(
+    config: DynamoDBConfig, *, probe: bool = False, timeout: float | None = None
+) -> dict[str, Any]:
+    """The ``Config`` keywords of ``config``; a ``probe`` makes one attempt, ``timeout`` long."""
+    return {
+        "connect_timeout": timeout or config.connect_timeout_seconds,
+        "read_timeout": timeout or config.read_timeout_seconds,
+        "retries": {"total_max_attempts": 1 if probe else config.max_attempts, "mode": "standard"},
+        "max_pool_connections": 1 if probe else config.max_pool_connections,
+        "parameter_validation": False,
+    }
+
+
+def botocore_config(
+    config: DynamoDBConfig, *, probe: bool = False, timeout: float | None = None
+) -> Config:
     """Return timeouts, standard-mode retries counting every attempt (the first included).
 
     botocore's parameter validation is off: it walks every item on every call (about
@@ -34,16 +67,13 @@ def botocore_config(config: DynamoDBConfig) -> Config:
     builders check everything a caller gives them. ``create_table``, whose schema the
     service passes through, runs botocore's validator itself.
     """
-    return Config(
-        connect_timeout=config.connect_timeout_seconds,
-        read_timeout=config.read_timeout_seconds,
-        retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
-        parameter_validation=False,
-    )
+    return Config(**settings(config, probe=probe, timeout=timeout))
 
 
-def check_crc32(http_response: AWSResponse, parsed: dict[str, Any], **_: Any) -> None:
-    """Raise ``ChecksumError`` when a final response body does not match its ``x-amz-crc32``.
+def crc32_error(
+    headers: Mapping[str, str], content: bytes, parsed: dict[str, Any]
+) -> ChecksumError | None:
+    """The ``ChecksumError`` of a final response whose body does not match its ``x-amz-crc32``.
 
     botocore's standard retry mode checks the CRC of every response but the last
     attempt's, and retries a mismatch; on the last attempt it returns whatever it parsed
@@ -52,15 +82,22 @@ def check_crc32(http_response: AWSResponse, parsed: dict[str, Any], **_: Any) ->
     botocore marks ``MaxAttemptsReached``) and raises what botocore's legacy mode does.
     """
     if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
-        return
-    expected = http_response.headers.get("x-amz-crc32")
+        return None
+    expected = headers.get("x-amz-crc32")
     if expected is None:
-        return
-    actual = zlib.crc32(http_response.content) & 0xFFFFFFFF
-    if actual != int(expected):
-        raise ChecksumError(
-            checksum_type="crc32", expected_checksum=expected, actual_checksum=str(actual)
-        )
+        return None
+    actual = zlib.crc32(content) & 0xFFFFFFFF
+    if actual == int(expected):
+        return None
+    return ChecksumError(
+        checksum_type="crc32", expected_checksum=expected, actual_checksum=str(actual)
+    )
+
+
+def check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+    """``after-call`` hook of the blocking client: raise what ``crc32_error`` finds."""
+    if (error := crc32_error(http_response.headers, http_response.content, parsed)) is not None:
+        raise error
 
 
 class _RedactSecrets(logging.Filter):

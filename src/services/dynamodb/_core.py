@@ -1,207 +1,160 @@
-"""The service's core: construction, lifetime, ``_operation``, tables, key schemas.
+"""The core both services drive: configuration, the operation lifecycle, key schemas, waits.
 
-``_operation`` is the one mechanism every public method runs in: it refuses work
-after ``close()``, resolves the table, logs DEBUG on start, INFO with counts and
-elapsed milliseconds when done, and ERROR once before any exception propagates.
+Operations are generators (``_protocol``): they yield what to send and get back what it
+produced, so every loop, check and log record exists once, whichever twin drives it.
+``operation()`` is the one lifecycle every public method runs in: it refuses work after
+``close()``, resolves the table, logs DEBUG on start, INFO with counts, capacity and
+elapsed milliseconds when done, and one record before any exception propagates.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.model import Shape
+from botocore.exceptions import ClientError
 
-from ._connection import botocore_config, check_crc32, redact_secrets, session
 from ._keys import KeySchema, KeySchemaError
 from ._observe import Operation
-from ._paging import Fetch, Page
+from ._protocol import Call, Response, Sleep, Steps
 from ._values import item_decoder
 from .dynamodb_models import DynamoDBConfig, Item, check_table_name
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
     from mypy_boto3_dynamodb.type_defs import TableDescriptionTypeDef
 
 T = TypeVar("T")
-TABLE_WAIT_SECONDS = 300.0
 POLL_SECONDS = 1.0
+MAX_POLLS = 300
+"""A table wait gives up after 300 polls, about five minutes."""
 
 
-class ServiceCore:
-    """What every operation of ``DynamoDBService`` stands on."""
+def error_code(error: BaseException) -> str | None:
+    """DynamoDB's error code of a failed call, or None for anything else."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code"))
+    return None
 
-    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+
+class CoreBase:
+    """State and helpers every operation shares; nothing here sends anything itself."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        config: DynamoDBConfig,
+        *,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         if not isinstance(logger, logging.Logger):
             raise TypeError(f"logger must be a logging.Logger, not {type(logger).__name__}")
         if not isinstance(config, DynamoDBConfig):
             raise TypeError(f"config must be a DynamoDBConfig, not {type(config).__name__}")
-        self._logger = logger
-        self._config = config
-        self._decode = item_decoder(config.numbers)
-        redact_secrets(config)
-        self._session = session(config)
-        self._client: DynamoDBClient = self._session.client(
-            "dynamodb", endpoint_url=config.endpoint_url, config=botocore_config(config)
-        )
-        self._client.meta.events.register("after-call.dynamodb", check_crc32)
-        self._resource: DynamoDBServiceResource | None = None
-        self._key_schemas: dict[str, KeySchema] = {}
+        self.logger = logger
+        self.config = config
+        self.decode = item_decoder(config.numbers)
+        self.jitter = jitter
+        self.closed = False
+        self._refusal_level = logging.getLevelName(config.condition_failure_log_level)
+        self._schemas: dict[str, KeySchema] = {}
         self._lock = threading.Lock()
-        self._closed = False
-        self._sleep: Callable[[float], None] = time.sleep
-
-    @property
-    def client(self) -> DynamoDBClient:
-        """The boto3 client every operation uses (thread-safe)."""
-        return self._client
-
-    @property
-    def resource(self) -> DynamoDBServiceResource:
-        """A boto3 resource on the same session, made on first use; not thread-safe.
-
-        The service never uses it: boto3's resource objects must not be shared
-        between threads, and its client rewrites every value through ``TypeSerializer``.
-        """
-        with self._lock:
-            if self._resource is None:
-                self._resource = self._session.resource(
-                    "dynamodb",
-                    endpoint_url=self._config.endpoint_url,
-                    config=botocore_config(self._config),
-                )
-            return self._resource
-
-    def __repr__(self) -> str:
-        config = self._config
-        return (
-            f"DynamoDBService(region_name={config.region_name!r}, "
-            f"endpoint_url={config.endpoint_url!r}, "
-            f"default_table_name={config.default_table_name!r})"
-        )
-
-    # -- lifetime -------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the connection pool; every later operation is a ``RuntimeError``."""
-        self._closed = True
-        self._client.close()
-        if self._resource is not None:
-            self._resource.meta.client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    # -- the one logging/error mechanism ----------------------------------------------
-
-    def _begin(self, name: str, table_name: str | None, *, table: bool = True) -> Operation:
-        op = Operation(self._logger, name, table_name if isinstance(table_name, str) else "-")
-        with op.failures_logged():
-            if self._closed:
-                raise RuntimeError(f"{name}: this DynamoDBService is closed")
-            if table:
-                op.table = self._resolve_table(table_name)
-        op.started()
-        return op
 
     @contextmanager
-    def _operation(
+    def operation(
         self, name: str, table_name: str | None = None, *, table: bool = True
     ) -> Iterator[Operation]:
-        op = self._begin(name, table_name, table=table)
-        with op.running(), self._closing_behind():
+        """The lifecycle of one public call: checks, DEBUG, INFO or one failure record."""
+        shown = table_name if isinstance(table_name, str) else "-"
+        op = Operation(self.logger, name, shown, refusal_level=self._refusal_level)
+        with op.running():
+            self.check_open(name)
+            if table:
+                op.table = self.resolve_table(table_name)
+            op.started()
             yield op
 
-    @contextmanager
-    def _closing_behind(self) -> Iterator[None]:
-        """Close the client again after a call that raced ``close()`` (botocore reopens it)."""
-        try:
-            yield
-        finally:
-            if self._closed:
-                self._client.close()
+    def check_open(self, name: str) -> None:
+        """Raise ``RuntimeError`` once the service is closed."""
+        if self.closed:
+            raise RuntimeError(f"{name}: the service is closed")
 
-    def _resolve_table(self, table_name: str | None) -> str:
+    def resolve_table(self, table_name: str | None) -> str:
+        """The given table name, checked, else the default, else ``ValueError``."""
         if table_name is not None:
             return check_table_name(table_name)
-        if self._config.default_table_name is None:
+        if self.config.default_table_name is None:
             raise ValueError("no table_name given and no default_table_name configured")
-        return self._config.default_table_name
+        return self.config.default_table_name
 
-    def _key_schema(self, table: str) -> KeySchema:
+    def forget_schema(self, table: str) -> None:
+        """Drop the cached key schema of ``table`` (it is being made or deleted)."""
         with self._lock:
-            schema = self._key_schemas.get(table)
-        if schema is None:
-            schema = KeySchema.of(self._client.describe_table(TableName=table)["Table"])
-            with self._lock:
-                self._key_schemas[table] = schema
-        return schema
+            self._schemas.pop(table, None)
 
-    def _keyed(self, check: Callable[[Callable[[str], KeySchema]], T]) -> T:
-        """Run ``check`` with the cached key schemas; if something does not fit, look again.
+    def schemas(self, op: Operation, tables: Iterable[str]) -> Steps[dict[str, KeySchema]]:
+        """The key schemas of ``tables``: cached, else from one ``DescribeTable`` each."""
+        found: dict[str, KeySchema] = {}
+        for table in dict.fromkeys(tables):
+            with self._lock:
+                schema = self._schemas.get(table)
+            if schema is None:
+                call = Call("DescribeTable", {"TableName": table})
+                response: Response = yield from op.exchange(call)
+                schema = KeySchema.of(response["Table"])
+                with self._lock:
+                    self._schemas[table] = schema
+            found[table] = schema
+        return found
+
+    def keyed(
+        self,
+        op: Operation,
+        tables: Iterable[str],
+        check: Callable[[Mapping[str, KeySchema]], T],
+    ) -> Steps[T]:
+        """``check`` the cached key schemas; if something does not fit, look again once.
 
         A table deleted and made again elsewhere with another key leaves the cache stale:
         one fresh ``DescribeTable`` per table settles whether the caller is wrong.
         """
+        names = list(tables)
+        schemas = yield from self.schemas(op, names)
         try:
-            return check(self._key_schema)
+            return check(schemas)
         except KeySchemaError:
-            with self._lock:
-                self._key_schemas.clear()
-            return check(self._key_schema)
+            for table in names:
+                self.forget_schema(table)
+            schemas = yield from self.schemas(op, names)
+            return check(schemas)
 
-    def _forget_schema(self, table: str) -> None:
-        with self._lock:
-            self._key_schemas.pop(table, None)
-
-    def _items(self, op: Operation, pages: Iterator[Page]) -> Iterator[Item]:
-        decode = self._decode
-        with op.running(), self._closing_behind():
-            for page in pages:
-                op.count("pages")
-                op.count("items", len(page))
-                yield from map(decode, page)
-
-    def _while_open(self, fetch: Fetch) -> Fetch:
-        """``fetch``, refusing to send once the service is closed (a stream kept past it)."""
-
-        def fetch_while_open(**request: Any) -> Mapping[str, Any]:
-            if self._closed:
-                raise RuntimeError("this DynamoDBService was closed during the read")
-            return fetch(**request)
-
-        return fetch_while_open
-
-    def _shape(self, operation: str) -> Shape:
-        """The input shape botocore has for ``operation`` (every operation has one)."""
-        return cast(Shape, self._client.meta.service_model.operation_model(operation).input_shape)
-
-    def _describe(self, table: str) -> TableDescriptionTypeDef | None:
+    def describe(self, op: Operation, table: str) -> Steps[TableDescriptionTypeDef | None]:
+        """``DescribeTable``, or None when there is no such table."""
         try:
-            return self._client.describe_table(TableName=table)["Table"]
-        except self._client.exceptions.ResourceNotFoundException:
-            return None
+            response: Response = yield from op.exchange(Call("DescribeTable", {"TableName": table}))
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return None
+            raise
+        described: TableDescriptionTypeDef = response["Table"]
+        return described
 
-    def _wait(self, op: Operation, done: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + TABLE_WAIT_SECONDS
-        while not done():
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"{op.name} on {op.table}: not done after {TABLE_WAIT_SECONDS} s"
-                )
+    def wait(
+        self, op: Operation, done: Callable[[TableDescriptionTypeDef | None], bool]
+    ) -> Steps[None]:
+        """Poll ``DescribeTable`` about once a second until ``done``; give up after 300 polls."""
+        for _ in range(MAX_POLLS):
+            described = yield from self.describe(op, op.table)
+            if done(described):
+                return
             op.count("polls")
-            self._sleep(POLL_SECONDS)
+            yield Sleep(POLL_SECONDS)
+        raise TimeoutError(f"{op.name} on {op.table}: not done after {MAX_POLLS} polls")
+
+    def items_of(self, op: Operation, wires: list[Any]) -> list[Item]:
+        """Decode a page's wire items; count them."""
+        op.count("items", len(wires))
+        return list(map(self.decode, wires))

@@ -1,35 +1,26 @@
-"""One place that logs every operation: DEBUG on start, INFO when done, ERROR on failure.
+"""One place that logs every operation: DEBUG on start, INFO when done, one record on failure.
 
-Records carry ``operation``, ``table``, ``elapsed_ms`` and ``counts`` as ``extra``
-fields. Nothing here ever formats an item or an attribute value.
+Records carry ``operation``, ``table``, ``counts``, ``elapsed_ms`` and ``fetch_ms`` (the
+time spent waiting for DynamoDB) as ``extra`` fields, ``consumed_capacity`` where the
+operation asks DynamoDB for it, and ``request_id`` on failures that have one. Nothing
+here ever formats an item or an attribute value.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-
-class _Counts:
-    """Renders counts lazily, only when a record is emitted: `` (items=3 pages=2)``."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, values: dict[str, int]) -> None:
-        self.values = values
-
-    def __str__(self) -> str:
-        text = " ".join(f"{name}={value}" for name, value in self.values.items())
-        return f" ({text})" if text else ""
-
+from ._protocol import Fanout, Instruction
 
 _ECHOES_REQUEST = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
 """Operations whose error messages quote the statement, values written into it included."""
+_CONDITION_REASONS = frozenset({"ConditionalCheckFailed", "None"})
 
 
 def describe(error: BaseException) -> str:
@@ -46,59 +37,131 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
+def request_id(error: BaseException) -> str | None:
+    """AWS's request id of a failed call, from the response metadata or its header."""
+    if not isinstance(error, ClientError):
+        return None
+    metadata = error.response.get("ResponseMetadata", {})
+    found = metadata.get("RequestId") or metadata.get("HTTPHeaders", {}).get("x-amzn-requestid")
+    return str(found) if found else None
+
+
+def is_refusal(error: BaseException) -> bool:
+    """Whether ``error`` is an expected refusal: a condition that did not hold."""
+    if not isinstance(error, ClientError):
+        return False
+    code = error.response.get("Error", {}).get("Code")
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = error.response.get("CancellationReasons") or [{}]
+    codes = {str(reason.get("Code")) for reason in reasons}
+    return code == "TransactionCanceledException" and codes <= _CONDITION_REASONS
+
+
 class Operation:
-    """One call of a public method: its name, table, start time and counts."""
+    """One call of a public method: its name, table, timings, counts and capacity."""
 
-    __slots__ = ("logger", "name", "table", "counts", "_started")
+    __slots__ = (
+        "logger",
+        "name",
+        "table",
+        "counts",
+        "capacity",
+        "fetch_seconds",
+        "_started",
+        "_refusal_level",
+    )
 
-    def __init__(self, logger: logging.Logger, name: str, table: str) -> None:
+    def __init__(
+        self, logger: logging.Logger, name: str, table: str, *, refusal_level: int
+    ) -> None:
         self.logger = logger
         self.name = name
         self.table = table
         self.counts: dict[str, int] = {}
+        self.capacity: float | None = None
+        self.fetch_seconds = 0.0
         self._started = time.perf_counter()
+        self._refusal_level = refusal_level
 
     def count(self, what: str, number: int = 1) -> None:
         """Add ``number`` to the count called ``what`` (items, pages, requests...)."""
         self.counts[what] = self.counts.get(what, 0) + number
 
+    def exchange(self, instruction: Instruction) -> Generator[Instruction, Any, Any]:
+        """Yield ``instruction`` to the driver; count, time and cost what comes back."""
+        started = time.perf_counter()
+        try:
+            outcome = yield instruction
+        finally:
+            self.fetch_seconds += time.perf_counter() - started
+        responses = outcome if type(instruction) is Fanout else (outcome,)
+        self.count("requests", len(responses))
+        for response in responses:
+            self.consumed(response)
+        return outcome
+
+    def consumed(self, response: dict[str, Any]) -> None:
+        """Add the capacity units a response reports (one entry, or one per table)."""
+        consumed = response.get("ConsumedCapacity")
+        if consumed is None:
+            return
+        entries = consumed if isinstance(consumed, list) else [consumed]
+        units = sum(float(entry.get("CapacityUnits", 0.0)) for entry in entries)
+        self.capacity = (self.capacity or 0.0) + units
+
+    def _extra(self, elapsed_ms: float | None = None) -> dict[str, Any]:
+        extra: dict[str, Any] = {
+            "operation": self.name,
+            "table": self.table,
+            "counts": dict(self.counts),
+        }
+        if elapsed_ms is not None:
+            extra["elapsed_ms"] = elapsed_ms
+            extra["fetch_ms"] = self.fetch_seconds * 1000
+        if self.capacity is not None:
+            extra["consumed_capacity"] = self.capacity
+        return extra
+
     def _elapsed_ms(self) -> float:
         return (time.perf_counter() - self._started) * 1000
 
-    def _extra(self, elapsed_ms: float | None = None) -> dict[str, Any]:
-        extra = {"operation": self.name, "table": self.table, "counts": self.counts}
-        return extra if elapsed_ms is None else {**extra, "elapsed_ms": elapsed_ms}
-
     def started(self) -> None:
-        """Log the start at DEBUG."""
+        """Log the start at DEBUG, with a snapshot of the counts."""
         if self.logger.isEnabledFor(logging.DEBUG):
             self.logger.debug("%s on %s: started", self.name, self.table, extra=self._extra())
 
-    @contextmanager
-    def failures_logged(self) -> Iterator[None]:
-        """Log an exception once at ERROR, then let it propagate unchanged."""
-        try:
-            yield
-        except Exception as error:
-            elapsed = self._elapsed_ms()
-            self.logger.error(
-                "%s on %s failed after %.1f ms: %s",
-                self.name,
-                self.table,
-                elapsed,
-                describe(error),
-                extra=self._extra(elapsed),
-            )
-            raise
+    def failed(self, error: BaseException) -> None:
+        """Log ``error`` once: at ERROR, or at the configured level for a refused condition."""
+        level = self._refusal_level if is_refusal(error) else logging.ERROR
+        if not self.logger.isEnabledFor(level):
+            return
+        elapsed = self._elapsed_ms()
+        extra = self._extra(elapsed)
+        found = request_id(error)
+        if found is not None:
+            extra["request_id"] = found
+        self.logger.log(
+            level,
+            "%s on %s failed after %.1f ms: %s%s",
+            self.name,
+            self.table,
+            elapsed,
+            describe(error),
+            "" if found is None else f" (request id {found})",
+            extra=extra,
+        )
 
     @contextmanager
     def running(self) -> Iterator[Operation]:
-        """Log failure at ERROR, or completion at INFO with counts and elapsed time."""
+        """Log failure once, completion at INFO, or INFO when the caller stopped a stream."""
         try:
-            with self.failures_logged():
-                yield self
+            yield self
         except GeneratorExit:
             self._done(early=True)
+            raise
+        except Exception as error:
+            self.failed(error)
             raise
         self._done(early=False)
 
@@ -106,12 +169,15 @@ class Operation:
         if not self.logger.isEnabledFor(logging.INFO):
             return
         elapsed = self._elapsed_ms()
+        counts = " ".join(f"{name}={value}" for name, value in self.counts.items())
+        if self.capacity is not None:
+            counts = f"{counts} capacity={self.capacity:g}".lstrip()
         self.logger.info(
             "%s on %s done in %.1f ms%s%s",
             self.name,
             self.table,
             elapsed,
-            _Counts(self.counts),
+            f" ({counts})" if counts else "",
             ", stopped early by the caller" if early else "",
             extra=self._extra(elapsed),
         )

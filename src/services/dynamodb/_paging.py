@@ -1,31 +1,32 @@
-"""Page loops: follow DynamoDB's cursor until the limit or the end, one page at a time.
+"""Page loops as plain state: the next request to send, and what each response adds. Pure.
 
-A *page fetcher* is a client method such as ``client.query``; these helpers call it
-with the request as keyword arguments and never hold more than a page (or, for a
-parallel scan, one page per running segment).
+A ``PageLoop`` never sends anything itself: ``next_call()`` says what to send next
+(None when the read is done) and ``receive(response)`` takes the answer and returns
+the items it adds, so the sync and async services drive the same loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from itertools import islice
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
-SCAN_WORKERS = 8
+from ._protocol import Call, Response
+
 MAX_LIMIT = 2**31 - 1
 """DynamoDB's ``Limit`` is a 32-bit integer; a larger limit still counts results here."""
-Page = list[Any]
-Fetch = Callable[..., Mapping[str, Any]]
+Sizing = Literal["exact", "growing", "pages"]
+"""How ``Limit`` is set: the items still wanted (no filter: every item read is returned);
+that times 1, 2, 4... (a filter: bounded reading, few requests); or not at all."""
 
 
+@dataclass(frozen=True, slots=True)
 class Cursor:
     """Where a response names the next page, where a request names where to start."""
 
-    def __init__(self, response_field: str, request_field: str, items_field: str) -> None:
-        self.response_field = response_field
-        self.request_field = request_field
-        self.items_field = items_field
+    response_field: str
+    request_field: str
+    items_field: str
 
 
 KEYS = Cursor("LastEvaluatedKey", "ExclusiveStartKey", "Items")
@@ -33,81 +34,72 @@ TOKENS = Cursor("NextToken", "NextToken", "Items")
 TABLES = Cursor("LastEvaluatedTableName", "ExclusiveStartTableName", "TableNames")
 
 
-def pages(
-    fetch: Fetch,
-    request: Mapping[str, Any],
-    *,
-    limit: int = 0,
-    exact: bool = False,
-    cursor: Cursor = KEYS,
-) -> Iterator[Page]:
-    """Yield the items of each page until ``limit`` items (0: all) or the last page.
+class PageLoop:
+    """One read's position: follows ``cursor`` until ``limit`` items (0: all) or the end.
 
-    With ``exact`` the request's ``Limit`` is set to the items still wanted, so the
-    last page asks for no more than needed (right when every item read is returned:
-    no filter). The next page is fetched only when the caller asks for it.
+    After each ``receive``, ``cut`` says whether that response held items past the limit
+    (dropped), and ``start`` where DynamoDB would go on (None: the data ended there).
     """
-    wanted = limit
-    follow = dict(request)
-    while True:
-        if limit and exact:
-            follow["Limit"] = min(wanted, MAX_LIMIT)
-        response = fetch(**follow)
-        page: Page = response.get(cursor.items_field, [])
-        if limit:
-            page = page[:wanted]
-            wanted -= len(page)
-        yield page
-        start = response.get(cursor.response_field)
-        if not start or (limit and not wanted):
-            return
-        follow[cursor.request_field] = start
 
+    __slots__ = (
+        "_operation",
+        "_follow",
+        "_cursor",
+        "_limited",
+        "_wanted",
+        "_sizing",
+        "_growth",
+        "done",
+        "cut",
+        "start",
+    )
 
-def scan_pages(
-    fetch: Fetch, request: Mapping[str, Any], *, limit: int, exact: bool, segments: int
-) -> Iterator[Page]:
-    """The pages of a scan: one after the other, or ``segments`` at once (no limit then)."""
-    if segments == 1:
-        return pages(fetch, request, limit=limit, exact=exact)
-    if limit:
-        raise ValueError("a parallel scan (segments > 1) takes no limit: no item is first")
-    streams = (pages(fetch, segment) for segment in segment_requests(request, segments))
-    return interleave(streams, min(segments, SCAN_WORKERS))
+    def __init__(
+        self,
+        operation: str,
+        request: Mapping[str, Any],
+        *,
+        limit: int = 0,
+        sizing: Sizing = "pages",
+        cursor: Cursor = KEYS,
+    ) -> None:
+        self._operation = operation
+        self._follow = dict(request)
+        self._cursor = cursor
+        self._limited = limit > 0
+        self._wanted = limit
+        self._sizing: Sizing = sizing if limit else "pages"
+        self._growth = 1
+        self.done = False
+        self.cut = False
+        self.start: Any = None
+
+    def next_call(self) -> Call | None:
+        """The request for the next page, or None when the read is done."""
+        if self.done:
+            return None
+        if self._sizing != "pages":
+            self._follow["Limit"] = min(self._wanted * self._growth, MAX_LIMIT)
+            if self._sizing == "growing":
+                self._growth *= 2
+        return Call(self._operation, dict(self._follow))
+
+    def receive(self, response: Response) -> list[Any]:
+        """Take one response; return its items, cut to what is still wanted."""
+        page: list[Any] = response.get(self._cursor.items_field, [])
+        self.cut = False
+        if self._limited:
+            self.cut = len(page) > self._wanted
+            page = page[: self._wanted]
+            self._wanted -= len(page)
+        self.start = response.get(self._cursor.response_field) or None
+        self.done = self.start is None or (self._limited and self._wanted == 0)
+        if not self.done:
+            self._follow[self._cursor.request_field] = self.start
+        return page
 
 
 def segment_requests(request: Mapping[str, Any], segments: int) -> Iterator[dict[str, Any]]:
     """Yield the request of each segment of a parallel scan, lazily."""
     for segment in range(segments):
         yield {**request, "Segment": segment, "TotalSegments": segments}
-
-
-def interleave(streams: Iterator[Iterator[Page]], workers: int) -> Iterator[Page]:
-    """Advance up to ``workers`` page streams at once, yielding pages as they arrive.
-
-    Streams are started lazily as others finish, so a million segments never means a
-    million threads. When the caller stops, queued page fetches are cancelled and the
-    pool is shut down; fetches already on the wire finish within the read timeout.
-    """
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dynamodb-scan")
-    running: dict[Future[Page | None], Iterator[Page]] = {}
-
-    def advance(stream: Iterator[Page]) -> None:
-        running[pool.submit(next, stream, None)] = stream
-
-    try:
-        for stream in islice(streams, workers):
-            advance(stream)
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                stream = running.pop(future)
-                page = future.result()
-                if page is None:
-                    for fresh in islice(streams, 1):
-                        advance(fresh)
-                    continue
-                advance(stream)
-                yield page
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, get_args
 
-from .dynamodb_models import DynamoDBConfig
+from .dynamodb_models import BillingMode, DynamoDBConfig
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
@@ -13,9 +13,12 @@ if TYPE_CHECKING:
         CreateTableInputTypeDef,
         GlobalSecondaryIndexTypeDef,
         KeySchemaElementTypeDef,
+        LocalSecondaryIndexTypeDef,
         ProvisionedThroughputTypeDef,
         TableDescriptionTypeDef,
     )
+
+BILLING_MODES = frozenset(get_args(BillingMode))
 
 
 def _non_empty_list(value: Sequence[object], what: str) -> None:
@@ -25,34 +28,53 @@ def _non_empty_list(value: Sequence[object], what: str) -> None:
         raise ValueError(f"{what} must be a non-empty list of dicts")
 
 
+def check_billing_mode(mode: BillingMode | None, config: DynamoDBConfig) -> BillingMode:
+    """Return the billing mode to use: ``mode`` when given, else the configured one."""
+    if mode is None:
+        return config.billing_mode
+    if mode not in BILLING_MODES:
+        raise ValueError(f"billing_mode must be one of {sorted(BILLING_MODES)}, got {mode!r}")
+    return mode
+
+
 def create_request(
     table: str,
     key_schema: Sequence[KeySchemaElementTypeDef],
     attribute_definitions: Sequence[AttributeDefinitionTypeDef],
-    indexes: Sequence[GlobalSecondaryIndexTypeDef] | None,
+    *,
+    global_indexes: Sequence[GlobalSecondaryIndexTypeDef] | None,
+    local_indexes: Sequence[LocalSecondaryIndexTypeDef] | None,
+    billing_mode: BillingMode,
     config: DynamoDBConfig,
 ) -> CreateTableInputTypeDef:
-    """Build a provisioned ``CreateTable`` request; indexes get the configured capacity.
+    """Build a ``CreateTable`` request.
 
-    An index that sets its own ``ProvisionedThroughput`` keeps it.
+    Provisioned: the table and each global index get the configured capacity, unless
+    an index sets its own. On demand (``PAY_PER_REQUEST``): no capacity anywhere.
     """
     _non_empty_list(key_schema, "key_schema")
     _non_empty_list(attribute_definitions, "attribute_definitions")
-    throughput: ProvisionedThroughputTypeDef = {
-        "ReadCapacityUnits": config.read_capacity_units,
-        "WriteCapacityUnits": config.write_capacity_units,
-    }
     request: CreateTableInputTypeDef = {
         "TableName": table,
         "KeySchema": list(key_schema),
         "AttributeDefinitions": list(attribute_definitions),
-        "ProvisionedThroughput": throughput,
+        "BillingMode": billing_mode,
     }
-    if indexes is not None:
-        _non_empty_list(indexes, "global_secondary_indexes")
-        request["GlobalSecondaryIndexes"] = [
-            {"ProvisionedThroughput": throughput, **index} for index in indexes
-        ]
+    throughput: ProvisionedThroughputTypeDef = {
+        "ReadCapacityUnits": config.read_capacity_units,
+        "WriteCapacityUnits": config.write_capacity_units,
+    }
+    provisioned = billing_mode == "PROVISIONED"
+    if provisioned:
+        request["ProvisionedThroughput"] = throughput
+    if global_indexes is not None:
+        _non_empty_list(global_indexes, "global_secondary_indexes")
+        extra: dict[str, Any] = {"ProvisionedThroughput": throughput} if provisioned else {}
+        indexes: list[Any] = [{**extra, **index} for index in global_indexes]
+        request["GlobalSecondaryIndexes"] = indexes
+    if local_indexes is not None:
+        _non_empty_list(local_indexes, "local_secondary_indexes")
+        request["LocalSecondaryIndexes"] = list(local_indexes)
     return request
 
 

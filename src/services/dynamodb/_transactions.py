@@ -1,8 +1,14 @@
-"""Transaction requests: actions in, ``TransactItems`` out, every rule checked first. Pure."""
+"""Transaction requests: actions in, ``TransactItems`` out, every rule checked first. Pure.
+
+What needs no key schema is judged first (the count, the values, two actions with equal
+explicit keys on one table); ``check_keys`` then takes the schemas, fetched by the
+caller, for what needs them (a ``Put``'s key, key attribute types).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._keys import KeySchema, KeySchemaError
@@ -13,7 +19,7 @@ from ._requests import (
     put_request,
     update_request,
 )
-from ._values import identity
+from ._values import key_fingerprint
 from .dynamodb_models import ConditionCheck, Delete, Get, Put, Update, WriteAction
 
 if TYPE_CHECKING:
@@ -26,7 +32,16 @@ if TYPE_CHECKING:
 
 MAX_ACTIONS = 100
 Resolve = Callable[[str | None], str]
-KeySchemas = Callable[[str], KeySchema]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The item one action acts on: its table, its key (or whole item), and its name."""
+
+    table: str
+    wire: Mapping[str, Any]
+    key_only: bool
+    what: str
 
 
 def check_count(actions: Sequence[object], what: str) -> None:
@@ -37,108 +52,114 @@ def check_count(actions: Sequence[object], what: str) -> None:
         raise ValueError(f"a transaction takes 1 to {MAX_ACTIONS} {what}, got {len(actions)}")
 
 
-class _Once:
-    """Refuses a second action on the same item of the same table."""
-
-    def __init__(self) -> None:
-        self._seen: set[Hashable] = set()
-
-    def check(self, table: str, key: Mapping[str, Any], what: str) -> None:
-        marker = (table, identity(key))
-        if marker in self._seen:
-            raise KeySchemaError(f"{what} acts on an item of {table!r} that another action acts on")
-        self._seen.add(marker)
+def _once(targets: Sequence[Target], key_of: Callable[[Target], Mapping[str, Any]]) -> None:
+    seen: set[Hashable] = set()
+    for target in targets:
+        marker = (target.table, key_fingerprint(key_of(target)))
+        if marker in seen:
+            raise KeySchemaError(
+                f"{target.what} acts on an item of {target.table!r} that another action acts on"
+            )
+        seen.add(marker)
 
 
-def _write_item(
-    action: WriteAction, table: str
-) -> tuple[TransactWriteItemTypeDef, Mapping[str, Any]]:
+def _write_item(action: WriteAction, table: str) -> tuple[TransactWriteItemTypeDef, Target]:
+    names, what = action.expression_attribute_names, ""
     if isinstance(action, Put):
         put = put_request(
             table,
             action.item,
-            action.condition_expression,
-            action.expression_attribute_names,
-            action.expression_attribute_values,
+            condition=action.condition_expression,
+            names=names,
+            values=action.expression_attribute_values,
         )
-        return {"Put": put}, put["Item"]
+        return {"Put": put}, Target(table, put["Item"], False, what)
     if isinstance(action, Update):
         update = update_request(
             table,
             action.key,
             action.update_expression,
-            action.condition_expression,
-            action.expression_attribute_names,
-            action.expression_attribute_values,
+            condition=action.condition_expression,
+            names=names,
+            values=action.expression_attribute_values,
         )
-        return {"Update": update}, update["Key"]
+        return {"Update": update}, Target(table, update["Key"], True, what)
     if isinstance(action, Delete):
         delete = delete_request(
             table,
             action.key,
-            action.condition_expression,
-            action.expression_attribute_names,
-            action.expression_attribute_values,
+            condition=action.condition_expression,
+            names=names,
+            values=action.expression_attribute_values,
         )
-        return {"Delete": delete}, delete["Key"]
+        return {"Delete": delete}, Target(table, delete["Key"], True, what)
     check = condition_check_request(
         table,
         action.key,
-        action.condition_expression,
-        action.expression_attribute_names,
-        action.expression_attribute_values,
+        condition=action.condition_expression,
+        names=names,
+        values=action.expression_attribute_values,
     )
-    return {"ConditionCheck": check}, check["Key"]
+    return {"ConditionCheck": check}, Target(table, check["Key"], True, what)
 
 
 def write_request(
-    actions: Sequence[WriteAction], token: str | None, resolve: Resolve, key_schema: KeySchemas
-) -> TransactWriteItemsInputTypeDef:
-    """Build a ``TransactWriteItems`` request, checking count, keys and duplicates."""
+    actions: Sequence[WriteAction], token: str | None, resolve: Resolve
+) -> tuple[TransactWriteItemsInputTypeDef, list[Target]]:
+    """Build a ``TransactWriteItems`` request; return it and what each action acts on."""
     check_count(actions, "actions")
-    once = _Once()
     items: list[TransactWriteItemTypeDef] = []
+    targets: list[Target] = []
     for index, action in enumerate(actions):
         what = f"actions[{index}]"
         if not isinstance(action, Put | Update | Delete | ConditionCheck):
             raise TypeError(
                 f"{what} is a {type(action).__name__}, not a Put, Update, Delete or ConditionCheck"
             )
-        table = resolve(action.table_name)
-        item, wire = _write_item(action, table)
-        once.check(
-            table, key_schema(table).key_of(wire, what, exact=not isinstance(action, Put)), what
-        )
+        item, target = _write_item(action, resolve(action.table_name))
         items.append(item)
+        targets.append(Target(target.table, target.wire, target.key_only, what))
+    _once([t for t in targets if t.key_only], lambda target: target.wire)
     request: TransactWriteItemsInputTypeDef = {"TransactItems": items}
     if token is not None:
         if not isinstance(token, str) or not 1 <= len(token) <= 36:
             raise ValueError("client_request_token must be a str of 1 to 36 characters")
         request["ClientRequestToken"] = token
-    return request
+    return request, targets
 
 
 def get_request_items(
-    gets: Sequence[Get], resolve: Resolve, key_schema: KeySchemas
-) -> TransactGetItemsInputTypeDef:
-    """Build a ``TransactGetItems`` request, checking count, keys and duplicates."""
+    gets: Sequence[Get], resolve: Resolve
+) -> tuple[TransactGetItemsInputTypeDef, list[Target]]:
+    """Build a ``TransactGetItems`` request; return it and the key each get reads."""
     check_count(gets, "gets")
-    once = _Once()
     items: list[TransactGetItemTypeDef] = []
+    targets: list[Target] = []
     for index, get in enumerate(gets):
         what = f"gets[{index}]"
         if not isinstance(get, Get):
             raise TypeError(f"{what} is a {type(get).__name__}, not a Get")
         table = resolve(get.table_name)
         entry = get_request(
-            table, get.key, get.projection_expression, get.expression_attribute_names
+            table,
+            get.key,
+            projection=get.projection_expression,
+            names=get.expression_attribute_names,
         )
-        once.check(table, key_schema(table).key_of(entry["Key"], what, exact=True), what)
         items.append({"Get": entry})
-    return {"TransactItems": items}
+        targets.append(Target(table, entry["Key"], True, what))
+    _once(targets, lambda target: target.wire)
+    return {"TransactItems": items}, targets
 
 
-def tables_of(actions: Sequence[Mapping[str, Any]]) -> str:
+def check_keys(targets: Sequence[Target], schemas: Mapping[str, KeySchema]) -> None:
+    """Check every target's key against its table's schema; no two on one item."""
+    _once(
+        targets,
+        lambda t: schemas[t.table].key_of(t.wire, t.what, key_only=t.key_only),
+    )
+
+
+def tables_of(targets: Sequence[Target]) -> str:
     """Name the tables that transaction entries act on, for the log line."""
-    tables = {body["TableName"] for action in actions for body in action.values()}
-    return ",".join(sorted(tables))
+    return ",".join(sorted({target.table for target in targets}))

@@ -9,11 +9,12 @@ and a value DynamoDB cannot hold is refused before any request, naming the attri
 from __future__ import annotations
 
 import math
+from base64 import b64decode
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .dynamodb_models import Item, Numbers
+from .dynamodb_models import Item, ItemIn, Numbers
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -100,7 +101,7 @@ def _to_wire_other(value: Any, path: str) -> AttributeValueTypeDef:
     raise TypeError(f"attribute {path!r}: DynamoDB cannot store a {type(value).__name__}")
 
 
-def to_wire_map(values: Mapping[str, Any], path: str = "") -> Wire:
+def to_wire_map(values: Mapping[str, object], path: str = "") -> Wire:
     """Return a mapping of Python values (an item, a key) in attribute-value form."""
     wire: Wire = {}
     for name, value in values.items():
@@ -110,7 +111,7 @@ def to_wire_map(values: Mapping[str, Any], path: str = "") -> Wire:
     return wire
 
 
-def to_wire_item(item: Mapping[str, Any], what: str = "item") -> Wire:
+def to_wire_item(item: ItemIn, what: str = "item") -> Wire:
     """Return an item or key in attribute-value form; ``what`` names it in errors."""
     if not isinstance(item, Mapping):
         raise TypeError(
@@ -121,7 +122,7 @@ def to_wire_item(item: Mapping[str, Any], what: str = "item") -> Wire:
     return to_wire_map(item)
 
 
-def to_wire_values(values: Mapping[str, Any] | None) -> Wire | None:
+def to_wire_values(values: ItemIn | None) -> Wire | None:
     """Return ``expression_attribute_values`` in attribute-value form, checking the names."""
     if values is None:
         return None
@@ -148,23 +149,29 @@ def _same(raw: Any) -> Any:
     return raw
 
 
+def _binary(raw: bytes | str) -> bytes:
+    """Binary as botocore hands it (bytes), or as DynamoDB JSON carries it (base64 text)."""
+    return raw if type(raw) is bytes else b64decode(raw)
+
+
 class _Decoder:
     """Attribute value to Python value, with one way of reading numbers.
 
-    botocore has already base64-decoded binary values, so ``S``, ``B`` and ``BOOL``
-    pass through as they are; one table lookup per attribute does the rest.
+    It reads botocore's form (binary already ``bytes``) and DynamoDB JSON as the wire,
+    Streams records and Lambda events carry it (binary as base64 text) alike; one table
+    lookup per attribute does the rest.
     """
 
     def __init__(self, number: Callable[[str], Any]) -> None:
         self._by_tag: dict[str, Callable[[Any], Any]] = {
             "S": _same,
             "N": number,
-            "B": _same,
+            "B": _binary,
             "BOOL": _same,
             "NULL": lambda _: None,
             "SS": set,
             "NS": lambda values: {number(v) for v in values},
-            "BS": set,
+            "BS": lambda values: {_binary(v) for v in values},
             "M": self.item,
             "L": lambda values: [self(v) for v in values],
         }
@@ -186,17 +193,50 @@ class _Decoder:
 _DECODERS = {"native": _Decoder(_native_number), "decimal": _Decoder(Decimal)}
 
 
-def item_decoder(numbers: Numbers) -> Callable[[Mapping[str, AttributeValueTypeDef]], Item]:
+def item_decoder(numbers: Numbers) -> Callable[[Mapping[str, Any]], Item]:
     """Return the function that turns a wire item into Python values for ``numbers`` mode."""
     return _DECODERS[numbers].item
 
 
-def identity(wire: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:
-    """Return a hashable identity of a wire key: equal numbers compare equal (1, 1.0, 1.00)."""
+def encode_item(item: ItemIn) -> Wire:
+    """Return ``item`` in DynamoDB's attribute-value form, as the service writes it.
+
+    Floats are stored as the decimal they print as; ``nan``, ``inf``, empty sets and
+    types DynamoDB cannot hold are refused with the attribute named.
+    """
+    return to_wire_item(item)
+
+
+def decode_item(wire: Mapping[str, Any], numbers: Numbers = "native") -> Item:
+    """Return an item in attribute-value form as Python values, as the service reads it.
+
+    Reads botocore's form and DynamoDB JSON as Streams records and Lambda events carry it
+    (binary as base64 text). ``numbers="decimal"`` gives every number as an exact ``Decimal``.
+    """
+    if numbers not in _DECODERS:
+        raise ValueError(f"numbers must be 'native' or 'decimal', not {numbers!r}")
+    return _DECODERS[numbers].item(wire)
+
+
+def to_botocore_key(wire: Mapping[str, Any]) -> Wire:
+    """Return a key read as DynamoDB JSON in botocore's form (binary as bytes), to send back."""
+    converted: dict[str, Any] = {
+        name: {tag: _binary(raw) if tag == "B" else raw for tag, raw in value.items()}
+        for name, value in wire.items()
+    }
+    return converted
+
+
+def key_fingerprint(wire: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:
+    """Return a hashable fingerprint of a wire key: equal numbers match (1, 1.0, 1.00)."""
     parts: list[tuple[str, str, Any]] = []
     for name in sorted(wire):
         for tag, raw in wire[name].items():
-            parts.append((name, tag, Decimal(str(raw)).normalize(_EXACT) if tag == "N" else raw))
+            if tag == "N":
+                raw = Decimal(str(raw)).normalize(_EXACT)
+            elif tag == "B":
+                raw = _binary(raw)
+            parts.append((name, tag, raw))
     return tuple(parts)
 
 

@@ -1,21 +1,34 @@
-"""Configuration, value aliases, transaction actions and errors of the DynamoDB service."""
+"""Configuration, value aliases, transaction actions, pages and errors of the DynamoDB service."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from urllib.parse import urlsplit
 
 from botocore.loaders import Loader
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+if TYPE_CHECKING:
+    from boto3.dynamodb.conditions import ConditionBase
+
 Item = dict[str, Any]
 """An item as Python values: ``{"id": "u1", "age": 30, "tags": {"a", "b"}}``."""
 Key = dict[str, Any]
 """The primary-key attributes of an item, as Python values."""
+ItemIn: TypeAlias = Mapping[str, object]
+"""What an item, key or expression-values argument accepts: any mapping (a TypedDict too)."""
+Names: TypeAlias = Mapping[str, str]
+"""``expression_attribute_names``: ``{"#s": "status"}``."""
+Condition: TypeAlias = "str | ConditionBase"
+"""An expression string, or a ``boto3.dynamodb.conditions`` object (``Key``/``Attr``)."""
 Numbers = Literal["native", "decimal"]
+BillingMode = Literal["PROVISIONED", "PAY_PER_REQUEST"]
+LogLevel = Literal["ERROR", "WARNING", "INFO"]
+ReturnValues = Literal["ALL_NEW", "UPDATED_NEW", "ALL_OLD", "UPDATED_OLD", "NONE"]
 
 TABLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{3,255}")
 
@@ -59,6 +72,10 @@ class DynamoDBConfig(BaseModel):
     read_timeout_seconds: float = Field(default=10.0, gt=0, allow_inf_nan=False)
     max_attempts: int = Field(default=3, ge=1)
     numbers: Numbers = "native"
+    billing_mode: BillingMode = "PROVISIONED"
+    max_pool_connections: int = Field(default=10, ge=1)
+    fast_reads: bool = True
+    condition_failure_log_level: LogLevel = "ERROR"
 
     @field_validator("region_name")
     @classmethod
@@ -93,6 +110,10 @@ class DynamoDBConfig(BaseModel):
         return self
 
 
+class KeySchemaError(ValueError):
+    """An item or key does not fit the table's key schema, as the service knows it."""
+
+
 class UnprocessedError(RuntimeError):
     """DynamoDB kept handing back part of a batch after every resend round."""
 
@@ -100,7 +121,7 @@ class UnprocessedError(RuntimeError):
 class UnprocessedItemsError(UnprocessedError):
     """``batch_write_items`` could not write some items; ``unprocessed`` holds exactly those."""
 
-    def __init__(self, unprocessed: list[Item], *, total: int, rounds: int) -> None:
+    def __init__(self, unprocessed: list[ItemIn], *, total: int, rounds: int) -> None:
         super().__init__(
             f"{len(unprocessed)} of {total} items were not written after {rounds} resend rounds"
         )
@@ -114,7 +135,7 @@ class UnprocessedKeysError(UnprocessedError):
     """
 
     def __init__(
-        self, unprocessed: list[Key], found: list[Item], *, total: int, rounds: int
+        self, unprocessed: list[ItemIn], found: list[Item], *, total: int, rounds: int
     ) -> None:
         super().__init__(
             f"{len(unprocessed)} of {total} keys were not read after {rounds} resend rounds"
@@ -127,60 +148,73 @@ class UnprocessedKeysError(UnprocessedError):
 class Put:
     """Transaction action: write ``item`` whole, if ``condition_expression`` holds."""
 
-    item: Item
+    item: ItemIn
     table_name: str | None = None
     _: KW_ONLY
-    condition_expression: str | None = None
-    expression_attribute_names: dict[str, str] | None = None
-    expression_attribute_values: dict[str, Any] | None = None
+    condition_expression: Condition | None = None
+    expression_attribute_names: Names | None = None
+    expression_attribute_values: ItemIn | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Update:
     """Transaction action: apply ``update_expression`` to the item at ``key``."""
 
-    key: Key
+    key: ItemIn
     update_expression: str
-    expression_attribute_values: dict[str, Any] | None = None
+    expression_attribute_values: ItemIn | None = None
     table_name: str | None = None
     _: KW_ONLY
-    condition_expression: str | None = None
-    expression_attribute_names: dict[str, str] | None = None
+    condition_expression: Condition | None = None
+    expression_attribute_names: Names | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Delete:
     """Transaction action: delete the item at ``key``, if ``condition_expression`` holds."""
 
-    key: Key
+    key: ItemIn
     table_name: str | None = None
     _: KW_ONLY
-    condition_expression: str | None = None
-    expression_attribute_names: dict[str, str] | None = None
-    expression_attribute_values: dict[str, Any] | None = None
+    condition_expression: Condition | None = None
+    expression_attribute_names: Names | None = None
+    expression_attribute_values: ItemIn | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ConditionCheck:
     """Transaction action: cancel the transaction unless the item at ``key`` passes."""
 
-    key: Key
-    condition_expression: str
-    expression_attribute_values: dict[str, Any] | None = None
+    key: ItemIn
+    condition_expression: Condition
+    expression_attribute_values: ItemIn | None = None
     table_name: str | None = None
     _: KW_ONLY
-    expression_attribute_names: dict[str, str] | None = None
+    expression_attribute_names: Names | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Get:
     """Transactional read of the item at ``key``."""
 
-    key: Key
+    key: ItemIn
     table_name: str | None = None
     _: KW_ONLY
     projection_expression: str | None = None
-    expression_attribute_names: dict[str, str] | None = None
+    expression_attribute_names: Names | None = None
 
 
 WriteAction = Put | Update | Delete | ConditionCheck
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of ``query_page``/``scan_page``: its items, and where the next one starts.
+
+    ``cursor`` is None when nothing follows; otherwise pass it back as ``cursor=`` to
+    continue right after the last item of ``items``. It is URL-safe and opaque, and it
+    carries the last key read, encoded (not encrypted).
+    """
+
+    items: list[Item]
+    cursor: str | None

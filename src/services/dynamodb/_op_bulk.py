@@ -1,0 +1,214 @@
+"""Bulk operations: batch writes, deletes and gets of any size, and transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+from ._batching import (
+    GET_BATCH,
+    RESEND_ROUNDS,
+    WRITE_BATCH,
+    Reads,
+    positions,
+    resend_rounds,
+    unwritten,
+    write_call,
+)
+from ._core import CoreBase
+from ._keys import KeySchema
+from ._observe import Operation
+from ._protocol import Call, Response, Steps
+from ._requests import count, flag, listed, project_keys, projection_request
+from ._transactions import check_keys, get_request_items, tables_of, write_request
+from ._values import Wire, check_sizes, key_fingerprint, to_wire_item
+from .dynamodb_models import (
+    Get,
+    Item,
+    ItemIn,
+    Names,
+    UnprocessedItemsError,
+    UnprocessedKeysError,
+    WriteAction,
+)
+
+CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
+
+
+def _wires(values: Sequence[ItemIn], what: str) -> list[Wire]:
+    return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(listed(values, what))]
+
+
+class BulkSteps(CoreBase):
+    """Batch and transaction operations."""
+
+    def _width(self, concurrency: int) -> int:
+        """Requests in flight at once: as asked, never more than the connection pool."""
+        return min(count(concurrency, "concurrency", low=1), self.config.max_pool_connections)
+
+    def _placed(
+        self, op: Operation, wires: list[Wire], *, key_only: bool, what: str
+    ) -> Steps[tuple[KeySchema, dict[Hashable, int]]]:
+        def check(schemas: Mapping[str, KeySchema]) -> tuple[KeySchema, dict[Hashable, int]]:
+            schema = schemas[op.table]
+            return schema, positions(wires, schema, key_only=key_only, what=what)
+
+        return (yield from self.keyed(op, [op.table], check))
+
+    def _write(
+        self,
+        op: Operation,
+        given: Sequence[ItemIn],
+        requests: list[dict[str, Any]],
+        key_of: Any,
+        where: dict[Hashable, int],
+        concurrency: int,
+    ) -> Steps[None]:
+        left = yield from resend_rounds(
+            op,
+            requests,
+            size=WRITE_BATCH,
+            call=write_call(op.table),
+            leftovers=unwritten(op.table),
+            concurrency=self._width(concurrency),
+            jitter=self.jitter,
+        )
+        op.count("items", len(requests) - len(left))
+        if left:
+            missed = sorted(where[key_fingerprint(key_of(request))] for request in left)
+            raise UnprocessedItemsError(
+                [given[i] for i in missed], total=len(requests), rounds=RESEND_ROUNDS
+            )
+
+    def batch_write_items(
+        self, items: list[ItemIn], table_name: str | None = None, *, concurrency: int = 1
+    ) -> Steps[None]:
+        """Write any number of items, 25 a request, resending what comes back unprocessed.
+
+        Every item is sent at least once before any is given up on; ``concurrency``
+        requests go at once (at most ``max_pool_connections``).
+
+        Raises:
+            UnprocessedItemsError: items stayed unprocessed after every resend round;
+                its ``unprocessed`` holds exactly the items not written, in order.
+        """
+        with self.operation("batch_write_items", table_name) as op:
+            wires = _wires(items, "items")
+            self._width(concurrency)
+            if not wires:
+                return
+            check_sizes(wires)
+            schema, where = yield from self._placed(op, wires, key_only=False, what="items")
+            requests = [{"PutRequest": {"Item": wire}} for wire in wires]
+
+            def key_of(request: dict[str, Any]) -> dict[str, Any]:
+                return schema.key_of(request["PutRequest"]["Item"], "", key_only=False)
+
+            yield from self._write(op, items, requests, key_of, where, concurrency)
+
+    def batch_delete_items(
+        self, keys: list[ItemIn], table_name: str | None = None, *, concurrency: int = 1
+    ) -> Steps[None]:
+        """Delete any number of items by key, 25 a request; a key given twice is deleted once.
+
+        Keys are checked against the table's key schema before the first request; an
+        absent key is fine. Unprocessed keys are resent as ``batch_write_items`` does.
+
+        Raises:
+            UnprocessedItemsError: ``unprocessed`` holds exactly the keys not deleted.
+        """
+        with self.operation("batch_delete_items", table_name) as op:
+            wires = _wires(keys, "keys")
+            self._width(concurrency)
+            if not wires:
+                return
+            _, where = yield from self._placed(op, wires, key_only=True, what="keys")
+            requests = [{"DeleteRequest": {"Key": wires[i]}} for i in where.values()]
+
+            def key_of(request: dict[str, Any]) -> Any:
+                return request["DeleteRequest"]["Key"]
+
+            yield from self._write(op, keys, requests, key_of, where, concurrency)
+
+    def batch_get_items(
+        self,
+        keys: list[ItemIn],
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        concurrency: int = 1,
+    ) -> Steps[list[Item]]:
+        """Read any number of keys, 100 a request; return found items in key order.
+
+        Duplicate keys are read once; missing keys are skipped. With a projection, the
+        key attributes are always in the results too.
+
+        Raises:
+            UnprocessedKeysError: keys stayed unprocessed after every resend round; its
+                ``unprocessed`` holds exactly those keys, ``found`` the items read.
+        """
+        with self.operation("batch_get_items", table_name) as op:
+            wires = _wires(keys, "keys")
+            width = self._width(concurrency)
+            extra: dict[str, Any] = {"ConsistentRead": flag(consistent_read, "consistent_read")}
+            if not wires:
+                return []
+            names = sorted(wires[0])
+            first: dict[Hashable, int] = {}
+            for index, wire in enumerate(wires):
+                if sorted(wire) != names:
+                    raise ValueError(
+                        f"keys[{index}] has attributes {sorted(wire)}, keys[0] has {names}"
+                    )
+                first.setdefault(key_fingerprint(wire), index)
+            projection = projection_request(projection_expression, expression_attribute_names)
+            project_keys(projection, names)
+            reads = Reads(op.table, names, {**extra, **projection})
+            left = yield from resend_rounds(
+                op,
+                [wires[i] for i in first.values()],
+                size=GET_BATCH,
+                call=reads.call,
+                leftovers=reads.leftovers,
+                concurrency=width,
+                jitter=self.jitter,
+            )
+            items = self.items_of(op, [reads.found[f] for f in first if f in reads.found])
+            if left:
+                missed = sorted(first[key_fingerprint(wire)] for wire in left)
+                raise UnprocessedKeysError(
+                    [keys[i] for i in missed], items, total=len(wires), rounds=RESEND_ROUNDS
+                )
+            return items
+
+    def transact_write_items(
+        self, actions: Sequence[WriteAction], *, client_request_token: str | None = None
+    ) -> Steps[None]:
+        """Apply 1 to 100 ``Put``/``Update``/``Delete``/``ConditionCheck`` actions atomically.
+
+        A cancelled transaction raises botocore's ``TransactionCanceledException``
+        unchanged, ``CancellationReasons`` intact.
+        """
+        with self.operation("transact_write_items", table=False) as op:
+            request, targets = write_request(actions, client_request_token, self.resolve_table)
+            op.table = tables_of(targets)
+            op.count("actions", len(targets))
+            tables = [target.table for target in targets]
+            yield from self.keyed(op, tables, lambda schemas: check_keys(targets, schemas))
+            yield from op.exchange(Call("TransactWriteItems", {**request, **CAPACITY}))
+
+    def transact_get_items(self, gets: Sequence[Get]) -> Steps[list[Item | None]]:
+        """Read 1 to 100 items atomically; results in the order asked, None where absent."""
+        with self.operation("transact_get_items", table=False) as op:
+            request, targets = get_request_items(gets, self.resolve_table)
+            op.table = tables_of(targets)
+            tables = [target.table for target in targets]
+            yield from self.keyed(op, tables, lambda schemas: check_keys(targets, schemas))
+            call = Call("TransactGetItems", {**request, **CAPACITY})
+            response: Response = yield from op.exchange(call)
+            answers = response.get("Responses", [])
+            items = [self.decode(r["Item"]) if "Item" in r else None for r in answers]
+            op.count("items", sum(item is not None for item in items))
+            return items

@@ -1,0 +1,332 @@
+"""Reads: query and scan (as lists, streams and pages), parallel scan, PartiQL."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from ._core import CoreBase
+from ._cursors import decode_cursor, encode_cursor
+from ._observe import Operation
+from ._paging import TOKENS, PageLoop, Sizing, segment_requests
+from ._protocol import Fanout, Response, Steps, Stream
+from ._requests import (
+    Request,
+    check_limit,
+    check_segments,
+    check_split,
+    count,
+    flag,
+    project_keys,
+    read_request,
+    statement_request,
+)
+from .dynamodb_models import Condition, Item, ItemIn, Names, Page
+
+CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
+_STATEMENT_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_.\-]+)"?', re.IGNORECASE)
+
+
+def statement_table(statement: object) -> str | None:
+    """The table a PartiQL statement names (``FROM "t"``, ``INTO "t"``, ``UPDATE "t"``)."""
+    found = _STATEMENT_TABLE.search(statement) if isinstance(statement, str) else None
+    return None if found is None else found.group(1)
+
+
+def _query_request(table: str, arguments: dict[str, Any]) -> Request:
+    """The first ``Query`` request, from the arguments of ``query`` and its kin."""
+    request = read_request(
+        table,
+        query=True,
+        key_condition=arguments["key_condition_expression"],
+        filter_expression=arguments["filter_expression"],
+        names=arguments["expression_attribute_names"],
+        values=arguments["expression_attribute_values"],
+        index_name=arguments["index_name"],
+        consistent_read=arguments["consistent_read"],
+        projection=arguments["projection_expression"],
+    )
+    request["ScanIndexForward"] = flag(arguments["scan_index_forward"], "scan_index_forward")
+    return request
+
+
+def _scan_request(table: str, arguments: dict[str, Any]) -> Request:
+    """The first ``Scan`` request, from the arguments of ``scan`` and its kin."""
+    return read_request(
+        table,
+        query=False,
+        key_condition=None,
+        filter_expression=arguments["filter_expression"],
+        names=arguments["expression_attribute_names"],
+        values=arguments["expression_attribute_values"],
+        index_name=arguments["index_name"],
+        consistent_read=arguments["consistent_read"],
+        projection=arguments["projection_expression"],
+    )
+
+
+class Reader:
+    """Pages of one read: one page loop, or several segments advanced ``width`` at a time."""
+
+    def __init__(self, loops: Iterator[PageLoop], width: int) -> None:
+        self._waiting = loops
+        self._width = width
+        self._running: list[PageLoop] = []
+        self._ready: deque[list[Any]] = deque()
+
+    def next_page(self, core: CoreBase, op: Operation) -> Steps[list[Any] | None]:
+        """The next page's wire items, fetching when none is ready; None at the end."""
+        while not self._ready:
+            self._running.extend(islice(self._waiting, self._width - len(self._running)))
+            if not self._running:
+                return None
+            core.check_open(op.name)
+            calls = [loop.next_call() for loop in self._running]
+            fanout = Fanout([call for call in calls if call is not None], self._width)
+            responses: list[Response] = yield from op.exchange(fanout)
+            for loop, response in zip(self._running, responses, strict=True):
+                self._ready.append(loop.receive(response))
+            self._running = [loop for loop in self._running if not loop.done]
+        op.count("pages")
+        return self._ready.popleft()
+
+
+class ReadSteps(CoreBase):
+    """Query, scan, their pages and streams, and PartiQL."""
+
+    def _stream(self, op: Operation, reader: Reader) -> Stream:
+        yielded = 0
+        try:
+            while (page := (yield from reader.next_page(self, op))) is not None:
+                for item in map(self.decode, page):
+                    yielded += 1
+                    yield item
+        finally:
+            op.counts["items"] = yielded
+
+    def _collect(self, op: Operation, reader: Reader) -> Steps[list[Item]]:
+        items: list[Item] = []
+        while (page := (yield from reader.next_page(self, op))) is not None:
+            items.extend(self.items_of(op, page))
+        return items
+
+    def _query(self, op: Operation, limit: int, arguments: dict[str, Any]) -> Reader:
+        request = _query_request(op.table, arguments)
+        sizing: Sizing = "pages" if "FilterExpression" in request else "exact"
+        loop = PageLoop("Query", {**request, **CAPACITY}, limit=check_limit(limit), sizing=sizing)
+        return Reader(iter([loop]), 1)
+
+    def _scan(
+        self,
+        limit: int,
+        request: Request,
+        segments: int,
+        split: tuple[int, int] | None,
+    ) -> Reader:
+        check_limit(limit)
+        request.update(CAPACITY)
+        if check_segments(segments) == 1:
+            if split is not None:
+                request["Segment"], request["TotalSegments"] = split
+            sizing: Sizing = "pages" if "FilterExpression" in request else "exact"
+            return Reader(iter([PageLoop("Scan", request, limit=limit, sizing=sizing)]), 1)
+        if limit:
+            raise ValueError("a parallel scan (segments > 1) takes no limit: no item is first")
+        if split is not None:
+            raise ValueError("segment/total_segments read one share of a scan: not with segments")
+        width = min(segments, self.config.max_pool_connections)
+        loops = (PageLoop("Scan", each) for each in segment_requests(request, segments))
+        return Reader(loops, width)
+
+    def iter_query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+    ) -> Stream:
+        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all)."""
+        arguments = locals()
+        with self.operation("query", table_name) as op:
+            yield from self._stream(op, self._query(op, limit, arguments))
+
+    def query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+    ) -> Steps[list[Item]]:
+        """Return up to ``limit`` matching items (0: all), however many pages that takes."""
+        arguments = locals()
+        with self.operation("query", table_name) as op:
+            return (yield from self._collect(op, self._query(op, limit, arguments)))
+
+    def iter_scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+    ) -> Stream:
+        """Yield items lazily, up to ``limit`` (0: all); ``segments > 1`` scans in parallel.
+
+        ``segment``/``total_segments`` read one share of the table, for split workers.
+        """
+        arguments = locals()
+        with self.operation("scan", table_name) as op:
+            request = _scan_request(op.table, arguments)
+            split = check_split(segment, total_segments)
+            yield from self._stream(op, self._scan(limit, request, segments, split))
+
+    def scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+    ) -> Steps[list[Item]]:
+        """Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel.
+
+        ``segment``/``total_segments`` read one share of the table, for split workers.
+        """
+        arguments = locals()
+        with self.operation("scan", table_name) as op:
+            request = _scan_request(op.table, arguments)
+            split = check_split(segment, total_segments)
+            return (yield from self._collect(op, self._scan(limit, request, segments, split)))
+
+    def query_page(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+    ) -> Steps[Page]:
+        """Return one page of up to ``page_size`` matches, and the cursor of the next one."""
+        arguments = locals()
+        with self.operation("query_page", table_name) as op:
+            request = _query_request(op.table, arguments)
+            return (yield from self._page(op, "Query", request, arguments, None))
+
+    def scan_page(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+    ) -> Steps[Page]:
+        """Return one page of up to ``page_size`` items, and the cursor of the next one."""
+        arguments = locals()
+        with self.operation("scan_page", table_name) as op:
+            request = _scan_request(op.table, arguments)
+            split = check_split(segment, total_segments)
+            if split is not None:
+                request["Segment"], request["TotalSegments"] = split
+            return (yield from self._page(op, "Scan", request, arguments, split))
+
+    def _page(
+        self,
+        op: Operation,
+        operation: str,
+        request: Request,
+        arguments: dict[str, Any],
+        split: tuple[int, int] | None,
+    ) -> Steps[Page]:
+        """Read up to ``page_size`` results from ``cursor`` on; end the page with a cursor.
+
+        Without a filter, ``Limit`` asks for exactly what is missing, so DynamoDB's own
+        ``LastEvaluatedKey`` is where the next page starts. With one, ``Limit`` grows
+        (the items still wanted, times 1, 2, 4...); when a response holds more matches
+        than wanted, the page ends mid-response and the cursor is the last item's key.
+        """
+        size = count(arguments["page_size"], "page_size", low=1)
+        index = arguments["index_name"]
+        where = {"table": op.table, "index": index, "segment": split}
+        if arguments["cursor"] is not None:
+            request["ExclusiveStartKey"] = decode_cursor(arguments["cursor"], **where)
+        filtered = "FilterExpression" in request
+        names: Sequence[str] = ()
+        if filtered:
+            schema = (yield from self.schemas(op, [op.table]))[op.table]
+            names = schema.cursor_names(index)
+            project_keys(request, names)
+        sizing: Sizing = "growing" if filtered else "exact"
+        loop = PageLoop(operation, {**request, **CAPACITY}, limit=size, sizing=sizing)
+        wires: list[Any] = []
+        while (call := loop.next_call()) is not None:
+            response: Response = yield from op.exchange(call)
+            op.count("pages")
+            wires.extend(loop.receive(response))
+        start = {name: wires[-1][name] for name in names} if loop.cut else loop.start
+        cursor = None if start is None else encode_cursor(start, **where)
+        return Page(self.items_of(op, wires), cursor)
+
+    def execute_statement(
+        self,
+        statement: str,
+        parameters: Sequence[object] | None = None,
+        *,
+        consistent_read: bool = False,
+        limit: int = 0,
+    ) -> Steps[list[Item]]:
+        """Run a PartiQL statement with ``?`` parameters; return up to ``limit`` items."""
+        table = statement_table(statement)
+        with self.operation("execute_statement", table, table=False) as op:
+            request = statement_request(statement, parameters, consistent_read=consistent_read)
+            loop = PageLoop(
+                "ExecuteStatement",
+                {**request, **CAPACITY},
+                limit=check_limit(limit),
+                cursor=TOKENS,
+            )
+            return (yield from self._collect(op, Reader(iter([loop]), 1)))

@@ -1,0 +1,208 @@
+"""AsyncDynamoDBService: every operation of the service, as coroutines on aiobotocore.
+
+The twin of ``DynamoDBService``: the same operations, arguments, checks, errors and log
+records, because both drive the same core (``_api.Core``). This module is the async
+driver: it awaits each ``Call`` on an aiobotocore client (made on first use, once), runs
+a ``Fanout`` as tasks, and ``asyncio.sleep``s a ``Sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from aiobotocore.config import AioConfig
+from aiobotocore.session import AioSession
+
+from . import _fastread
+from ._api import Awaiting, Core, Operations
+from ._connection import client_settings, crc32_error, credentials, redact_secrets, settings
+from ._protocol import (
+    AsyncSender,
+    Call,
+    Fanout,
+    Instruction,
+    Probe,
+    Sleep,
+    Steps,
+    Stream,
+    resume,
+)
+from .dynamodb_models import DynamoDBConfig, Item
+
+if TYPE_CHECKING:
+    import logging
+
+    from botocore.errorfactory import BaseClientExceptions
+    from types_aiobotocore_dynamodb.client import DynamoDBClient
+
+T = TypeVar("T")
+
+
+async def _check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+    """``after-call`` hook of the async client: the blocking client's check, awaited."""
+    if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
+        return
+    error = crc32_error(http_response.headers, await http_response.content, parsed)
+    if error is not None:
+        raise error
+
+
+class AsyncDynamoDBService(Operations, Awaiting):
+    """High-level DynamoDB operations as coroutines, safe to share between the tasks of a loop.
+
+    The constructor makes no network call and needs no running loop; the aiobotocore
+    client is made on first use. Use ``async with`` or ``await service.close()``.
+
+    Args:
+        logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
+        config: region, credentials, endpoint, defaults and timeouts.
+    """
+
+    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+        self._core = Core(logger, config)
+        redact_secrets(config)
+        self._session = AioSession()
+        if (keys := credentials(config)) is not None:
+            self._session.set_credentials(*keys)
+        self._client: DynamoDBClient | None = None
+        self._probes: dict[float | None, Any] = {}
+        self._contexts: list[Any] = []
+        self._lock = asyncio.Lock()
+
+    async def _make_client(self, *, probe: bool = False, timeout: float | None = None) -> Any:
+        config = self._core.config
+        context = self._session.create_client(
+            "dynamodb",
+            **client_settings(config),
+            config=AioConfig(**settings(config, probe=probe, timeout=timeout)),
+        )
+        client = await context.__aenter__()
+        self._contexts.append(context)
+        client.meta.events.register("after-call.dynamodb", _check_crc32)
+        if config.fast_reads:
+            _fastread.register(client.meta.events)
+        return client
+
+    async def _the_client(self) -> DynamoDBClient:
+        async with self._lock:
+            self._core.check_open("client")
+            if self._client is None:
+                self._client = await self._make_client()
+            return self._client
+
+    @property
+    def exceptions(self) -> BaseClientExceptions:
+        """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
+        if self._client is not None:
+            return self._client.exceptions
+        factory = self._session.get_component("exceptions_factory")
+        model = self._session.get_service_model("dynamodb")
+        return factory.create_client_exceptions(model)  # type: ignore[no-any-return]
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the client and its connections; every later operation is a ``RuntimeError``."""
+        self._core.closed = True
+        async with self._lock:
+            contexts, self._contexts = self._contexts, []
+            self._client, self._probes = None, {}
+        for context in contexts:
+            await context.__aexit__(None, None, None)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- the driver -----------------------------------------------------------------------
+
+    async def _run(self, steps: Steps[T]) -> T:
+        try:
+            instruction = next(steps)
+            while True:
+                instruction = resume(steps, *await self._outcome(instruction))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        finally:
+            steps.close()
+
+    def _stream(self, stream: Stream) -> AsyncIterator[Item]:
+        try:
+            first: Instruction | Item | None = next(stream)
+        except StopIteration:
+            first = None
+        return self._pump(stream, first)
+
+    async def _pump(self, stream: Stream, step: Instruction | Item | None) -> AsyncIterator[Item]:
+        try:
+            while step is not None:
+                if type(step) is dict:
+                    yield step
+                    step = next(stream)
+                else:
+                    step = resume(stream, *await self._outcome(step))  # type: ignore[arg-type]
+        except StopIteration:
+            return
+        finally:
+            stream.close()
+
+    async def _outcome(self, instruction: Instruction) -> tuple[Any, Exception | None]:
+        try:
+            return await self._carry_out(instruction), None
+        except Exception as error:
+            return None, error
+
+    async def _carry_out(self, instruction: Instruction) -> Any:
+        kind = type(instruction)
+        if kind is Call:
+            return await self._send(instruction)  # type: ignore[arg-type]
+        if kind is Fanout:
+            return await self._fan_out(instruction)  # type: ignore[arg-type]
+        if kind is Sleep:
+            return await asyncio.sleep(instruction.seconds)  # type: ignore[union-attr]
+        return await self._probe(instruction)  # type: ignore[arg-type]
+
+    async def _send(self, call: Call) -> dict[str, Any]:
+        client = self._client or await self._the_client()
+        return await cast(AsyncSender, client)._make_api_call(call.operation, call.params)
+
+    async def _probe(self, probe: Probe) -> dict[str, Any]:
+        async with self._lock:
+            self._core.check_open("ping")
+            client = self._probes.get(probe.timeout_seconds)
+            if client is None:
+                client = await self._make_client(probe=True, timeout=probe.timeout_seconds)
+                self._probes[probe.timeout_seconds] = client
+        sender = cast(AsyncSender, client)
+        return await sender._make_api_call(probe.call.operation, probe.call.params)
+
+    async def _fan_out(self, fanout: Fanout) -> list[dict[str, Any]]:
+        """Send the calls as tasks, at most ``concurrency`` at once; a failure stops the rest."""
+        calls = fanout.calls
+        if fanout.concurrency == 1 or len(calls) == 1:
+            return [await self._send(call) for call in calls]
+        answers: list[dict[str, Any]] = [{} for _ in calls]
+        waiting = iter(enumerate(calls))
+        failures: list[Exception] = []
+
+        async def worker() -> None:
+            while not failures and (nxt := next(waiting, None)) is not None:
+                try:
+                    answers[nxt[0]] = await self._send(nxt[1])
+                except Exception as error:
+                    failures.append(error)
+
+        await asyncio.gather(*(worker() for _ in range(min(fanout.concurrency, len(calls)))))
+        if failures:
+            raise failures[0]
+        return answers

@@ -7,6 +7,7 @@ log lines (operation, table, counts, elapsed ms) are shown indented beneath.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -18,11 +19,18 @@ from typing import TypeVar
 from botocore.exceptions import ClientError
 
 from devtools.dynamodb_local import ENDPOINT_ENV, DynamoDBLocal, PrerequisiteError, exit_on_sigterm
-from src.services.dynamodb import DynamoDBConfig, DynamoDBService, Put, Update
+from src.services.dynamodb import (
+    AsyncDynamoDBService,
+    DynamoDBConfig,
+    DynamoDBService,
+    Put,
+    Update,
+)
 
 T = TypeVar("T")
 USERS = "demo-users"
 ORDERS = "demo-orders"
+EVENTS = "demo-events"
 
 
 def step(title: str) -> None:
@@ -48,22 +56,32 @@ def endpoint() -> Iterator[str]:
         yield server.endpoint_url
 
 
-def make_service(endpoint_url: str) -> DynamoDBService:
-    """The service as a user would build it: a logger and a config."""
+def demo_logger() -> logging.Logger:
+    """A logger printing the service's records indented under each step."""
     logger = logging.getLogger("demo.dynamodb")
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("      log %(levelname)s: %(message)s"))
-    logger.addHandler(handler)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("      log %(levelname)s: %(message)s"))
+        logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    config = DynamoDBConfig(
+    return logger
+
+
+def demo_config(endpoint_url: str) -> DynamoDBConfig:
+    """The config as a user would write it for DynamoDB Local."""
+    return DynamoDBConfig(
         region_name="us-east-1",
         endpoint_url=endpoint_url,
         aws_access_key_id="local",
         aws_secret_access_key="local",
         default_table_name=USERS,
     )
-    return DynamoDBService(logger=logger, config=config)
+
+
+def make_service(endpoint_url: str) -> DynamoDBService:
+    """The service as a user would build it: a logger and a config."""
+    return DynamoDBService(logger=demo_logger(), config=demo_config(endpoint_url))
 
 
 def items_tour(service: DynamoDBService) -> None:
@@ -88,7 +106,7 @@ def items_tour(service: DynamoDBService) -> None:
     step("a conditional put that must not overwrite: refused by DynamoDB")
     try:
         service.put_item({"id": "user123"}, condition_expression="attribute_not_exists(id)")
-    except service.client.exceptions.ConditionalCheckFailedException as error:
+    except service.exceptions.ConditionalCheckFailedException as error:
         show(f"refused: {error.response['Error']['Code']}; the item is unchanged")
     step("delete the item")
     service.delete_item({"id": "user123"})
@@ -136,6 +154,53 @@ def reads_tour(service: DynamoDBService) -> None:
     got = timed(lambda: service.batch_get_items(keys, ORDERS), "batch_get_items")
     first, last = got[0]["order_no"], got[-1]["order_no"]
     show(f"{len(got)} items, in the order asked: first {first}, last {last}")
+    api_tour(service)
+
+
+def api_tour(service: DynamoDBService) -> None:
+    """What an HTTP API needs: pages with cursors, projections, bulk deletes."""
+    step("a paged listing, as an HTTP API would serve it: 200 orders a page, with cursors")
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = service.query_page(
+            "customer = :c", {":c": "c1"}, ORDERS, page_size=200, cursor=cursor
+        )
+        pages += 1
+        shown = "None (the end)" if page.cursor is None else f"{page.cursor[:24]}..."
+        show(f"page {pages}: {len(page.items)} orders, next cursor {shown}")
+        if page.cursor is None:
+            break
+        cursor = page.cursor
+    step("a projection: only the totals come back, not the 2.5 KB notes ('total' is reserved)")
+    slim = service.query(
+        "customer = :c",
+        {":c": "c2"},
+        ORDERS,
+        3,
+        projection_expression="order_no, #t",
+        expression_attribute_names={"#t": "total"},
+    )
+    show(f"query with projection_expression -> {slim}")
+    step("a bulk delete: every order of c2 (100 keys, 4 requests), one key given twice")
+    keys = [{"customer": "c2", "order_no": n} for n in range(500, 600)] + [
+        {"customer": "c2", "order_no": 500}
+    ]
+    timed(lambda: service.batch_delete_items(keys, ORDERS, concurrency=4), "batch_delete_items")
+    show(f"c2 has {len(service.query('customer = :c', {':c': 'c2'}, ORDERS))} orders left")
+    step(f"an on-demand table {EVENTS} with time to live on 'expires'")
+    service.create_table(
+        EVENTS,
+        [{"AttributeName": "id", "KeyType": "HASH"}],
+        [{"AttributeName": "id", "AttributeType": "S"}],
+        billing_mode="PAY_PER_REQUEST",
+        ttl_attribute="expires",
+    )
+    described = service.client.describe_table(TableName=EVENTS)["Table"]
+    mode = described.get("BillingModeSummary", {}).get("BillingMode")
+    ttl = service.client.describe_time_to_live(TableName=EVENTS)["TimeToLiveDescription"]
+    status, attribute = ttl.get("TimeToLiveStatus"), ttl.get("AttributeName")
+    show(f"billing mode {mode}; time to live {status} on {attribute}")
 
 
 def beyond_tour(service: DynamoDBService) -> None:
@@ -161,6 +226,33 @@ def beyond_tour(service: DynamoDBService) -> None:
     parallel = timed(lambda: service.scan(table_name=ORDERS, segments=4), "parallel scan")
     same = {o["order_no"] for o in plain} == {o["order_no"] for o in parallel}
     show(f"{len(plain)} and {len(parallel)} items; the same set: {same}")
+    show(
+        "(on one machine, against a small in-memory table, 4 segments may well be slower:"
+        " each segment is another request and the workers share 2 cores with the server;"
+        " a parallel scan pays off on large tables in AWS, where each segment is a partition)"
+    )
+
+
+def async_tour(endpoint_url: str) -> None:
+    """The async twin: 300 gets at once from one AsyncDynamoDBService, timed."""
+    step("the async twin: asyncio.gather of 300 get_item on one AsyncDynamoDBService")
+    logger = demo_logger()
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # 300 INFO records would drown the step
+
+    async def gets() -> int:
+        async with AsyncDynamoDBService(logger=logger, config=demo_config(endpoint_url)) as aio:
+            keys = [{"customer": "c1", "order_no": n} for n in range(300)]
+            started = time.perf_counter()
+            found = await asyncio.gather(*(aio.get_item(key, ORDERS) for key in keys))
+            elapsed = time.perf_counter() - started
+            show(f"{sum(item is not None for item in found)} items in {elapsed * 1000:.0f} ms")
+            return len(found)
+
+    try:
+        asyncio.run(gets())
+    finally:
+        logger.setLevel(level)
 
 
 def _transfer(source: str, target: str, amount: int) -> list[Put | Update]:
@@ -194,15 +286,17 @@ def main() -> int:
     print("DynamoDBService tour")
     try:
         with endpoint() as endpoint_url, make_service(endpoint_url) as service:
-            show(f"{service!r}; ping -> {service.ping()}")
+            show(f"{service!r}")
+            show(f"ping -> {service.ping(timeout_seconds=2.0)}")
             try:
                 items_tour(service)
                 reads_tour(service)
                 beyond_tour(service)
+                async_tour(endpoint_url)
             finally:
                 step("list tables, then delete the tour's tables")
                 show(f"list_tables -> {service.list_tables()}")
-                for table in (USERS, ORDERS):
+                for table in (USERS, ORDERS, EVENTS):
                     if service.table_exists(table):
                         service.delete_table(table)
                 show(f"list_tables -> {service.list_tables()}")

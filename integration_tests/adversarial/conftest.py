@@ -88,16 +88,6 @@ def stored_keys(client: DynamoDBClient, table: str) -> set[tuple[str, int]]:
     return {(str(item["pk"]), int(item["sk"])) for item in stored_items(client, table)}
 
 
-class Sleeps:
-    """A fast stand-in for ``time.sleep`` that records every delay it was asked for."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-
-
 @pytest.fixture(scope="session")
 def direct(dynamodb_endpoint: str) -> Iterator[DynamoDBClient]:
     """A plain boto3 client on DynamoDB Local (not through the proxy), closed at the end.

@@ -424,7 +424,7 @@ OPERATION_CASES: list[Case] = [
         "condition-not-a-str",
         lambda c: c.service.put_item(item(), c.table, condition_expression=raw(42)),
         TypeError,
-        r"condition_expression must be a str, not int",
+        r"condition_expression must be a str or a condition object, not int",
         local=True,
     ),
     Case(

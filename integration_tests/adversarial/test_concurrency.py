@@ -105,9 +105,10 @@ def test_parallel_scans_from_several_threads_each_read_every_item_once(
     everything = sorted((f"p{i % 7}", i) for i in range(200))
     for found in results:
         assert sorted(found) == everything
-    # AND every scan worker thread has ended; no resource object was made
-    assert {t for t in threading.enumerate() if t.name.startswith("dynamodb-scan")} <= before
+    # AND no resource object was made, and closing the service ends every worker thread
     assert service._resource is None
+    service.close()
+    assert {t for t in threading.enumerate() if t.name.startswith("dynamodb")} <= before
 
 
 def open_pools(service: DynamoDBService) -> int:

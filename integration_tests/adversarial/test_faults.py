@@ -21,7 +21,7 @@ from botocore.exceptions import (
 )
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from integration_tests.adversarial.conftest import LOGGER_NAME, Sleeps, stored_items, stored_keys
+from integration_tests.adversarial.conftest import LOGGER_NAME, stored_items, stored_keys
 from integration_tests.adversarial.proxy import FaultProxy, Wire
 from integration_tests.support import ServiceFactory
 from src.services.dynamodb import _batching
@@ -101,10 +101,10 @@ def test_partial_batch_writes_are_resent_until_every_item_is_written(
     elapsed = time.monotonic() - started
     # THEN every item is in the table, whole, read back directly
     assert by_key(stored_items(direct, table)) == items
-    # AND the first request's leftovers took 3 resends: 3 requests + 3 rounds in all
-    assert proxy.count("BatchWriteItem") == 3 + 3
-    # AND the backoff of 3 rounds (at most 50 + 100 + 200 ms) kept it quick
-    assert elapsed < 0.35 + SLACK_SECONDS
+    # AND the 3 requests' leftovers (12 + 12 + 5) went again together, in 2 requests
+    assert proxy.count("BatchWriteItem") == 3 + 2
+    # AND one round of backoff (at most 50 ms) kept it quick
+    assert elapsed < 0.05 + SLACK_SECONDS
 
 
 def test_partial_batch_reads_are_resent_until_every_key_is_read(
@@ -120,27 +120,25 @@ def test_partial_batch_reads_are_resent_until_every_key_is_read(
     found = service.batch_get_items(keys, table)
     # THEN every item is returned, whole, in the order of the keys
     assert found == list(reversed(items))
-    # AND the first request's leftovers took 3 resends
-    assert proxy.count("BatchGetItem") == 2 + 3
+    # AND the leftovers of both (50 + 25) went again in one request, itself half withheld
+    assert proxy.count("BatchGetItem") == 2 + 1 + 1
 
 
 def test_a_batch_withheld_for_every_round_but_the_last_is_written_with_bounded_backoff(
     proxy: FaultProxy, service_via_proxy: ServiceFactory, direct: DynamoDBClient, table: str
 ) -> None:
-    # GIVEN a proxy refusing every write of the next RESEND_ROUNDS requests, and a fast sleep
+    # GIVEN a proxy refusing every write of the next RESEND_ROUNDS requests (real sleep)
     proxy.unprocessed_writes(ROUNDS, 1.0)
     service = service_via_proxy()
-    service._sleep = sleeps = Sleeps()
     items = make_items(10)
     # WHEN the items are written
+    started = time.monotonic()
     service.batch_write_items(items, table)
-    # THEN the last resend round wrote them all
+    elapsed = time.monotonic() - started
+    # THEN the last resend round wrote them all, within the bounded backoff
     assert by_key(stored_items(direct, table)) == items
     assert proxy.count("BatchWriteItem") == ROUNDS + 1
-    # AND each round waited a full-jitter share of 50 ms doubling, capped at 1 s
-    assert len(sleeps.delays) == ROUNDS
-    for round_number, delay in enumerate(sleeps.delays):
-        assert 0 <= delay <= min(1.0, 0.05 * 2**round_number)
+    assert elapsed < MAX_BACKOFF_SECONDS + SLACK_SECONDS
 
 
 def test_a_batch_withheld_one_round_too_many_raises_with_every_item_and_can_be_resent(
@@ -149,7 +147,6 @@ def test_a_batch_withheld_one_round_too_many_raises_with_every_item_and_can_be_r
     # GIVEN a proxy refusing every write of the next RESEND_ROUNDS + 1 requests
     proxy.unprocessed_writes(ROUNDS + 1, 1.0)
     service = service_via_proxy()
-    service._sleep = Sleeps()
     items = make_items(10)
     # WHEN the items are written
     with pytest.raises(UnprocessedItemsError) as raised:
@@ -182,7 +179,7 @@ def test_permanently_withheld_writes_raise_in_bounded_real_time_carrying_exactly
     elapsed = time.monotonic() - started
     # THEN it gave up within the bounded backoff (~4.55 s at most), after every resend round
     assert elapsed < MAX_BACKOFF_SECONDS + SLACK_SECONDS
-    assert proxy.count("BatchWriteItem") == 2 + 1 + ROUNDS
+    assert proxy.count("BatchWriteItem") == 3 + ROUNDS
     # AND the error carries exactly the withheld items, as the caller's dicts
     assert raised.value.unprocessed == [items[52], items[57]]
     assert raised.value.unprocessed[0] is items[52]
@@ -195,27 +192,72 @@ def test_permanently_withheld_writes_raise_in_bounded_real_time_carrying_exactly
     assert "batch_write_items" in errors[0].getMessage()
 
 
-def test_a_permanently_withheld_write_in_the_first_request_stops_the_batch_losing_nothing(
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_a_hot_partition_does_not_stop_the_rest_of_a_batch_write(
+    proxy: FaultProxy,
+    service_via_proxy: ServiceFactory,
+    direct: DynamoDBClient,
+    table: str,
+    concurrency: int,
+) -> None:
+    # GIVEN a proxy that never lets 5 items through, each in a different request of 25
+    stuck = (10, 70, 130, 190, 250)
+    proxy.withhold_items(sk_in(*stuck))
+    service = service_via_proxy()
+    items = make_items(300)
+    # WHEN 300 items are written
+    started = time.monotonic()
+    with pytest.raises(UnprocessedItemsError) as raised:
+        service.batch_write_items(items, table, concurrency=concurrency)
+    elapsed = time.monotonic() - started
+    # THEN every other item is written: the stuck ones held nothing back
+    assert stored_keys(direct, table) == {("p", sk) for sk in range(300) if sk not in stuck}
+    # AND the error carries exactly the stuck items, in the order given
+    assert raised.value.unprocessed == [items[sk] for sk in stuck]
+    # AND 12 requests, then one request a round for the 5 leftovers, within the time bound
+    assert proxy.count("BatchWriteItem") == 12 + ROUNDS
+    assert elapsed < MAX_BACKOFF_SECONDS + SLACK_SECONDS
+
+
+def test_a_hot_partition_does_not_stop_the_rest_of_a_batch_read(
     proxy: FaultProxy, service_via_proxy: ServiceFactory, direct: DynamoDBClient, table: str
 ) -> None:
-    # GIVEN a proxy that never lets item 3 (of the first request of 25) through
-    proxy.withhold_items(sk_in(3))
+    # GIVEN 300 stored items and a proxy that never lets 5 keys through, in 3 requests
+    items = make_items(300)
+    seed(direct, table, items)
+    stuck = (10, 70, 130, 190, 250)
+    proxy.withhold_keys(sk_in(*stuck))
     service = service_via_proxy()
-    service._sleep = Sleeps()
-    items = make_items(60)
-    # WHEN the 60 items are written
+    keys = [key_of(item) for item in items]
+    # WHEN every key is read
+    started = time.monotonic()
+    with pytest.raises(UnprocessedKeysError) as raised:
+        service.batch_get_items(keys, table, concurrency=3)
+    elapsed = time.monotonic() - started
+    # THEN the error carries exactly the stuck keys in order, and every other item found
+    assert raised.value.unprocessed == [keys[sk] for sk in stuck]
+    assert raised.value.found == [item for item in items if item["sk"] not in stuck]
+    assert proxy.count("BatchGetItem") == 3 + ROUNDS
+    assert elapsed < MAX_BACKOFF_SECONDS + SLACK_SECONDS
+
+
+def test_a_batch_stuck_whole_gives_up_in_bounded_time_with_every_item(
+    proxy: FaultProxy, service_via_proxy: ServiceFactory, direct: DynamoDBClient, table: str
+) -> None:
+    # GIVEN a proxy that never lets any write through
+    proxy.withhold_items(lambda item: True)
+    service = service_via_proxy()
+    items = make_items(300)
+    # WHEN 300 items are written
+    started = time.monotonic()
     with pytest.raises(UnprocessedItemsError) as raised:
-        service.batch_write_items(items, table)
-    # THEN the service stopped at that request: the later requests were never sent
-    assert proxy.count("BatchWriteItem") == 1 + ROUNDS
-    # AND the error carries the withheld item and every item never sent, nothing else
-    assert raised.value.unprocessed == [items[3], *items[25:]]
-    # AND the table holds exactly the others: written + unprocessed == all, no overlap
-    written = stored_keys(direct, table)
-    unprocessed = {(item["pk"], item["sk"]) for item in raised.value.unprocessed}
-    assert written == {("p", sk) for sk in range(25)} - {("p", 3)}
-    assert written.isdisjoint(unprocessed)
-    assert written | unprocessed == {("p", sk) for sk in range(60)}
+        service.batch_write_items(items, table, concurrency=4)
+    elapsed = time.monotonic() - started
+    # THEN it gave up after every round, in bounded time, carrying every item in order
+    assert raised.value.unprocessed == items
+    assert stored_items(direct, table) == []
+    assert proxy.count("BatchWriteItem") == 12 * (1 + ROUNDS)
+    assert elapsed < MAX_BACKOFF_SECONDS + 2 * SLACK_SECONDS
 
 
 def test_permanently_withheld_keys_raise_carrying_exactly_them_and_what_was_found(
@@ -226,40 +268,18 @@ def test_permanently_withheld_keys_raise_carrying_exactly_them_and_what_was_foun
     seed(direct, table, items)
     proxy.withhold_keys(sk_in(120, 140))
     service = service_via_proxy()
-    service._sleep = sleeps = Sleeps()
     keys = [key_of(item) for item in items]
     # WHEN every key is read (key 120 asked twice: duplicates are read once)
     started = time.monotonic()
     with pytest.raises(UnprocessedKeysError) as raised:
         service.batch_get_items([*keys, keys[120]], table)
-    # THEN it gave up after every resend round, quickly
-    assert time.monotonic() - started < SLACK_SECONDS * 2
-    assert len(sleeps.delays) == ROUNDS
-    assert proxy.count("BatchGetItem") == 1 + 1 + ROUNDS
+    # THEN it gave up after every resend round, in bounded time
+    assert time.monotonic() - started < MAX_BACKOFF_SECONDS + SLACK_SECONDS
+    assert proxy.count("BatchGetItem") == 2 + ROUNDS
     # AND the error carries exactly the withheld keys (the caller's dicts) and the others found
     assert raised.value.unprocessed == [keys[120], keys[140]]
     assert raised.value.unprocessed[0] is keys[120]
     assert raised.value.found == [item for item in items if item["sk"] not in (120, 140)]
-
-
-def test_keys_withheld_for_one_round_too_many_raise_with_every_key(
-    proxy: FaultProxy, service_via_proxy: ServiceFactory, direct: DynamoDBClient, table: str
-) -> None:
-    # GIVEN 5 stored items and a proxy withholding every key for RESEND_ROUNDS + 1 requests
-    items = make_items(5)
-    seed(direct, table, items)
-    proxy.unprocessed_reads(ROUNDS + 1, 1.0)
-    service = service_via_proxy()
-    service._sleep = Sleeps()
-    keys = [key_of(item) for item in items]
-    # WHEN they are read
-    with pytest.raises(UnprocessedKeysError) as raised:
-        service.batch_get_items(keys, table)
-    # THEN every key is unprocessed and nothing is found
-    assert (raised.value.unprocessed, raised.value.found) == (keys, [])
-    # AND with RESEND_ROUNDS withheld requests only, the last round reads them all
-    proxy.unprocessed_reads(ROUNDS, 1.0)
-    assert service.batch_get_items(keys, table) == items
 
 
 # -- throttling and server errors -----------------------------------------------------------
@@ -346,15 +366,19 @@ def test_a_hanging_endpoint_makes_ping_false_and_calls_raise_in_bounded_time(
     )
     # about max_attempts x (connect + read), plus botocore's short backoff between attempts
     bound = 2 * (0.5 + 0.5) + 1.0
-    # WHEN the service is pinged
+    # WHEN the service is pinged, once with its own timeouts, once with a shorter one
     started = time.monotonic()
     with caplog.at_level(logging.ERROR):
         answer = service.ping()
-    # THEN it answers False within the bound, after max_attempts requests, and logs ERROR once
+    # THEN it answers False after one attempt (a health check is never retried), logging once
     assert answer is False
-    assert time.monotonic() - started < bound
-    assert proxy.count("ListTables") == 2
+    assert time.monotonic() - started < 0.5 + 0.5 + SLACK_SECONDS
+    assert proxy.count("ListTables") == 1
     assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    started = time.monotonic()
+    assert service.ping(timeout_seconds=0.2) is False
+    assert time.monotonic() - started < 0.2 + 0.2 + SLACK_SECONDS
+    assert proxy.count("ListTables") == 2
     # AND an operation raises botocore's read timeout within the same bound
     started = time.monotonic()
     with pytest.raises(ReadTimeoutError):
@@ -428,7 +452,9 @@ def test_a_response_cut_mid_body_gives_the_full_result_or_raises_never_a_short_o
         except (ChecksumError, ConnectionClosedError) as error:
             # THEN, with no attempt left, it raises (a CRC mismatch, or the reset)
             assert cuts >= attempts, f"{attempts} attempts, {cuts} cuts: {error!r}"
-            assert isinstance(error, ConnectionClosedError if reset else ChecksumError)
+            # (botocore releases differ on a short body: some read it, then the CRC fails;
+            # others refuse the short read itself)
+            assert isinstance(error, ConnectionClosedError if reset else (ChecksumError, ConnectionClosedError))
         else:
             # THEN, with an attempt left, botocore retried and the result is the full one
             assert cuts < attempts, f"{attempts} attempts, {cuts} cuts: a result came back"
@@ -455,7 +481,7 @@ def test_a_page_cut_in_the_middle_of_a_stream_raises_instead_of_ending_it_early(
     proxy.drop_mid_response(1, operation="Query")
     # THEN iterating raises a checksum error instead of ending with the first page's items
     seen = [first]
-    with pytest.raises(ChecksumError):
+    with pytest.raises((ChecksumError, ConnectionClosedError)):
         seen.extend(stream)
     assert proxy.count("Query") == 2
     assert len(seen) < 12

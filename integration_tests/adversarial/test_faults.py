@@ -454,7 +454,9 @@ def test_a_response_cut_mid_body_gives_the_full_result_or_raises_never_a_short_o
             assert cuts >= attempts, f"{attempts} attempts, {cuts} cuts: {error!r}"
             # (botocore releases differ on a short body: some read it, then the CRC fails;
             # others refuse the short read itself)
-            assert isinstance(error, ConnectionClosedError if reset else (ChecksumError, ConnectionClosedError))
+            assert isinstance(
+                error, ConnectionClosedError if reset else (ChecksumError, ConnectionClosedError)
+            )
         else:
             # THEN, with an attempt left, botocore retried and the result is the full one
             assert cuts < attempts, f"{attempts} attempts, {cuts} cuts: a result came back"

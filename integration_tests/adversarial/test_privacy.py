@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from botocore.exceptions import ChecksumError, ClientError, ReadTimeoutError
+from botocore.exceptions import (
+    ChecksumError,
+    ClientError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+)
 from mypy_boto3_dynamodb import DynamoDBClient
 from pydantic import ValidationError
 
@@ -295,7 +300,7 @@ def failures(
         Failure(
             "cut response",
             lambda: service.query("pk = :p", {":p": pk}),
-            ChecksumError,
+            (ChecksumError, ConnectionClosedError),
             lambda proxy: proxy.drop_mid_response(2),
         ),
         Failure(

@@ -33,7 +33,7 @@ from ._protocol import Steps, Stream
 from .dynamodb_models import Condition, DynamoDBConfig, Item, ItemIn, Names
 
 if TYPE_CHECKING:
-    from botocore.errorfactory import BaseClientExceptions
+    from mypy_boto3_dynamodb.client import Exceptions
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -90,7 +90,7 @@ class Awaiting(Driver):
         raise NotImplementedError
 
     @property
-    def exceptions(self) -> BaseClientExceptions:
+    def exceptions(self) -> Exceptions:
         """Botocore's modelled exceptions of this service's client."""
         raise NotImplementedError
 

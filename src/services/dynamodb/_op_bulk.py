@@ -81,7 +81,7 @@ class BulkSteps(CoreBase):
             )
 
     def batch_write_items(
-        self, items: list[ItemIn], table_name: str | None = None, *, concurrency: int = 1
+        self, items: Sequence[ItemIn], table_name: str | None = None, *, concurrency: int = 1
     ) -> Steps[None]:
         """Write any number of items, 25 a request, resending what comes back unprocessed.
 
@@ -107,7 +107,7 @@ class BulkSteps(CoreBase):
             yield from self._write(op, items, requests, key_of, where, concurrency)
 
     def batch_delete_items(
-        self, keys: list[ItemIn], table_name: str | None = None, *, concurrency: int = 1
+        self, keys: Sequence[ItemIn], table_name: str | None = None, *, concurrency: int = 1
     ) -> Steps[None]:
         """Delete any number of items by key, 25 a request; a key given twice is deleted once.
 
@@ -132,7 +132,7 @@ class BulkSteps(CoreBase):
 
     def batch_get_items(
         self,
-        keys: list[ItemIn],
+        keys: Sequence[ItemIn],
         table_name: str | None = None,
         *,
         consistent_read: bool = False,

@@ -24,8 +24,7 @@ from .dynamodb_models import DynamoDBConfig, Item
 if TYPE_CHECKING:
     import logging
 
-    from botocore.errorfactory import BaseClientExceptions
-    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.client import DynamoDBClient, Exceptions
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
 
 T = TypeVar("T")
@@ -67,7 +66,7 @@ class DynamoDBService(Operations, Blocking):
         return self._client
 
     @property
-    def exceptions(self) -> BaseClientExceptions:
+    def exceptions(self) -> Exceptions:
         """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
         return self._client.exceptions
 

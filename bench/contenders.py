@@ -7,17 +7,20 @@ it sends, by DynamoDB operation name, in ``requests``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
+import aioboto3  # type: ignore[import-untyped]
 import boto3
 import httpx
+from aiobotocore.config import AioConfig
 from aiodynamo.client import Client as AiodynamoClient
 from aiodynamo.credentials import Key as AiodynamoKey
 from aiodynamo.credentials import StaticCredentials
@@ -51,7 +54,8 @@ from bench.data import (
     Row,
     chunks,
 )
-from src.services.dynamodb import DynamoDBConfig, DynamoDBService
+from src.services.dynamodb import AsyncDynamoDBService, DynamoDBConfig, DynamoDBService
+from src.services.dynamodb.dynamodb_models import ItemIn
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -62,10 +66,13 @@ if TYPE_CHECKING:
     )
 
 Plain = dict[str, Any]
+T = TypeVar("T")
 
 BACKOFF_BASE_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 1.0
 MAX_RESEND_ROUNDS = 10
+CONCURRENCY = 64
+"""Tasks in flight in the concurrent workload; the async clients get this many connections."""
 
 
 class UnprocessedError(RuntimeError):
@@ -120,6 +127,10 @@ class Contender(ABC):
 
     key: ClassVar[str]
     label: ClassVar[str]
+    counts_requests: ClassVar[bool] = True
+    """False: the library gives no handle to count its requests on (shown as "-")."""
+    is_async: ClassVar[bool] = False
+    """True: an asyncio library, which also runs the concurrent workload."""
 
     def __init__(self, endpoint_url: str, table: str) -> None:
         self.endpoint_url = endpoint_url
@@ -153,6 +164,13 @@ class Contender(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+    def concurrent_gets(self, keys: Keys, width: int) -> int | None:
+        """One GetItem per key, ``width`` in flight at once on one event loop; return found.
+
+        None: this contender is not an asyncio library and sits the workload out.
+        """
+        return None
 
     @staticmethod
     @abstractmethod
@@ -552,6 +570,46 @@ found = BenchItem.get("$pk", "$sk") is not None
 """
 
 
+# --- asyncio contenders: one event loop each, and the concurrent workload -------------
+
+
+async def gather_limited(
+    work: Sequence[T], width: int, call: Callable[[T], Awaitable[bool]]
+) -> int:
+    """``call`` on every element, ``width`` worker tasks at a time; count the True results."""
+    found = 0
+    waiting = iter(work)
+
+    async def worker() -> None:
+        nonlocal found
+        for element in waiting:
+            if await call(element):
+                found += 1
+
+    await asyncio.gather(*(worker() for _ in range(min(width, len(work)))))
+    return found
+
+
+class AsyncContender(Contender):
+    """An asyncio library: its own ``asyncio.Runner``; each workload is one ``run``."""
+
+    is_async = True
+
+    def __init__(self, endpoint_url: str, table: str) -> None:
+        super().__init__(endpoint_url, table)
+        self.runner = asyncio.Runner()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return self.runner.run(coroutine)
+
+    @abstractmethod
+    async def get_one(self, key: Plain) -> bool:
+        """One GetItem; whether the item was there."""
+
+    def concurrent_gets(self, keys: Keys, width: int) -> int | None:
+        return self.run(gather_limited(keys.dicts, width, self.get_one))
+
+
 # --- (5) aiodynamo ---------------------------------------------------------------------
 
 
@@ -568,16 +626,16 @@ class CountingHTTP:
         return await self.inner(request)
 
 
-class Aiodynamo(Contender):
+class Aiodynamo(AsyncContender):
     """aiodynamo on its httpx adapter, one call at a time on one event loop."""
 
     key = "aiodynamo"
-    label = "aiodynamo (httpx, sequential)"
+    label = "aiodynamo (httpx)"
 
     def __init__(self, endpoint_url: str, table: str) -> None:
         super().__init__(endpoint_url, table)
-        self.runner = asyncio.Runner()
-        self.http = httpx.AsyncClient(timeout=30.0)
+        limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+        self.http = httpx.AsyncClient(timeout=30.0, limits=limits)
         self.client = AiodynamoClient(
             CountingHTTP(HTTPX(self.http), self.requests),
             StaticCredentials(AiodynamoKey(ACCESS_KEY, SECRET_KEY)),
@@ -606,6 +664,13 @@ class Aiodynamo(Contender):
 
     def get_items(self, keys: Keys) -> int:
         return self.runner.run(self._get_items(keys))
+
+    async def get_one(self, key: Plain) -> bool:
+        try:
+            await self.client.get_item(self.table, key)
+        except ItemNotFound:
+            return False
+        return True
 
     async def _query(self, pk: str) -> list[Plain]:
         return [item async for item in self.client.query(self.table, HashKey(HASH_KEY, pk))]
@@ -719,10 +784,10 @@ class Service(Contender):
         return len(self.service.query("pk = :pk", {":pk": pk}, self.table))
 
     def batch_write(self, items: Items) -> None:
-        self.service.batch_write_items(items.dicts, self.table)
+        self.service.batch_write_items(cast("list[ItemIn]", items.dicts), self.table)
 
     def batch_get(self, keys: Keys) -> int:
-        return len(self.service.batch_get_items(keys.dicts, self.table))
+        return len(self.service.batch_get_items(cast("list[ItemIn]", keys.dicts), self.table))
 
     def read_one(self, pk: str, sk: str) -> Plain | None:
         item = self.service.get_item({HASH_KEY: pk, RANGE_KEY: sk}, self.table)
@@ -746,11 +811,209 @@ found = service.get_item({"pk": "$pk", "sk": "$sk"}, "$table") is not None
 """
 
 
+# --- (7) the project's AsyncDynamoDBService --------------------------------------------
+
+
+class ServiceAsync(AsyncContender):
+    """The project's ``AsyncDynamoDBService``: sequential awaits on one event loop.
+
+    It makes its aiobotocore client on first use and offers no handle on it, so its
+    requests are not counted (the blocking ``service`` runs the same core).
+    """
+
+    key = "service_async"
+    label = "AsyncDynamoDBService"
+    counts_requests = False
+
+    def __init__(self, endpoint_url: str, table: str) -> None:
+        super().__init__(endpoint_url, table)
+        logger = logging.getLogger("bench.service_async")
+        logger.setLevel(logging.WARNING)  # as for the blocking service
+        config = DynamoDBConfig(
+            region_name=REGION,
+            endpoint_url=endpoint_url,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            max_pool_connections=CONCURRENCY,
+        )
+        self.service = AsyncDynamoDBService(logger=logger, config=config)
+
+    async def _put_items(self, items: Items) -> None:
+        service, table = self.service, self.table
+        for item in items.dicts:
+            await service.put_item(item, table)
+
+    def put_items(self, items: Items) -> None:
+        self.run(self._put_items(items))
+
+    async def _get_items(self, keys: Keys) -> int:
+        service, table = self.service, self.table
+        found = 0
+        for key in keys.dicts:
+            if await service.get_item(key, table) is not None:
+                found += 1
+        return found
+
+    def get_items(self, keys: Keys) -> int:
+        return self.run(self._get_items(keys))
+
+    async def get_one(self, key: Plain) -> bool:
+        return await self.service.get_item(key, self.table) is not None
+
+    def query_partition(self, pk: str) -> int:
+        return len(self.run(self.service.query("pk = :pk", {":pk": pk}, self.table)))
+
+    def batch_write(self, items: Items) -> None:
+        self.run(self.service.batch_write_items(cast("list[ItemIn]", items.dicts), self.table))
+
+    def batch_get(self, keys: Keys) -> int:
+        found = self.run(self.service.batch_get_items(cast("list[ItemIn]", keys.dicts), self.table))
+        return len(found)
+
+    def read_one(self, pk: str, sk: str) -> Plain | None:
+        item = self.run(self.service.get_item({HASH_KEY: pk, RANGE_KEY: sk}, self.table))
+        return None if item is None else normalize_item(item)
+
+    def close(self) -> None:
+        self.run(self.service.close())
+        self.runner.close()
+
+    @staticmethod
+    def cold_start_code() -> str:
+        return """
+import asyncio
+import logging
+from src.services.dynamodb import AsyncDynamoDBService, DynamoDBConfig
+async def main():
+    config = DynamoDBConfig(region_name="us-east-1", endpoint_url="$endpoint",
+                            aws_access_key_id="local", aws_secret_access_key="local")
+    async with AsyncDynamoDBService(logging.getLogger("bench.service"), config) as service:
+        return await service.get_item({"pk": "$pk", "sk": "$sk"}, "$table")
+found = asyncio.run(main()) is not None
+"""
+
+
+# --- (8) aioboto3 resource Table -------------------------------------------------------
+
+
+class Aioboto3Table(AsyncContender):
+    """aioboto3's resource ``Table`` (boto3's resource API on aiobotocore), one event loop."""
+
+    key = "aioboto3"
+    label = "aioboto3 resource Table"
+
+    def __init__(self, endpoint_url: str, table: str) -> None:
+        super().__init__(endpoint_url, table)
+        self.stack = contextlib.AsyncExitStack()
+        session = aioboto3.Session(
+            aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION
+        )
+        context = session.resource(
+            "dynamodb",
+            endpoint_url=endpoint_url,
+            config=AioConfig(max_pool_connections=CONCURRENCY),
+        )
+        self.resource: Any = self.run(self.stack.enter_async_context(context))
+        self.table_resource: Any = self.run(self.resource.Table(table))
+        count_requests(self.resource.meta.client, self.requests)
+
+    async def _put_items(self, items: Items) -> None:
+        table = self.table_resource
+        for item in items.dicts:
+            await table.put_item(Item=item)
+
+    def put_items(self, items: Items) -> None:
+        self.run(self._put_items(items))
+
+    async def get_one(self, key: Plain) -> bool:
+        return "Item" in await self.table_resource.get_item(Key=key)
+
+    async def _get_items(self, keys: Keys) -> int:
+        table = self.table_resource
+        found = 0
+        for key in keys.dicts:
+            if "Item" in await table.get_item(Key=key):
+                found += 1
+        return found
+
+    def get_items(self, keys: Keys) -> int:
+        return self.run(self._get_items(keys))
+
+    async def _query(self, pk: str) -> int:
+        table = self.table_resource
+        condition = ConditionKey(HASH_KEY).eq(pk)
+        response = await table.query(KeyConditionExpression=condition)
+        items = list(response["Items"])
+        while "LastEvaluatedKey" in response:
+            response = await table.query(
+                KeyConditionExpression=condition, ExclusiveStartKey=response["LastEvaluatedKey"]
+            )
+            items.extend(response["Items"])
+        return len(items)
+
+    def query_partition(self, pk: str) -> int:
+        return self.run(self._query(pk))
+
+    async def _batch_write(self, items: Items) -> None:
+        async with self.table_resource.batch_writer() as writer:
+            for item in items.dicts:
+                await writer.put_item(Item=item)
+
+    def batch_write(self, items: Items) -> None:
+        self.run(self._batch_write(items))
+
+    async def _batch_get(self, keys: Keys) -> int:
+        found: list[Plain] = []
+        for chunk in chunks(keys.dicts, BATCH_GET_CHUNK):
+            pending: Mapping[str, Any] = {self.table: {"Keys": chunk}}
+            attempt = 0
+            while pending:
+                response = await self.resource.batch_get_item(RequestItems=pending)
+                found.extend(response["Responses"].get(self.table, []))
+                pending = response.get("UnprocessedKeys", {})
+                if pending:
+                    attempt += 1
+                    await asyncio.sleep(backoff(attempt))
+        return len(found)
+
+    def batch_get(self, keys: Keys) -> int:
+        return self.run(self._batch_get(keys))
+
+    async def _read_one(self, pk: str, sk: str) -> Plain | None:
+        response = await self.table_resource.get_item(Key={HASH_KEY: pk, RANGE_KEY: sk})
+        item: Plain | None = response.get("Item")
+        return item
+
+    def read_one(self, pk: str, sk: str) -> Plain | None:
+        item = self.run(self._read_one(pk, sk))
+        return None if item is None else normalize_item(item)
+
+    def close(self) -> None:
+        self.run(self.stack.aclose())
+        self.runner.close()
+
+    @staticmethod
+    def cold_start_code() -> str:
+        return """
+import asyncio
+import aioboto3
+async def main():
+    session = aioboto3.Session(aws_access_key_id="local", aws_secret_access_key="local",
+                               region_name="us-east-1")
+    async with session.resource("dynamodb", endpoint_url="$endpoint") as resource:
+        table = await resource.Table("$table")
+        return "Item" in await table.get_item(Key={"pk": "$pk", "sk": "$sk"})
+found = asyncio.run(main())
+"""
+
+
 CONTENDERS: list[type[Contender]] = [
     RawClient,
     SerializerClient,
     ResourceTable,
     PynamoDB,
     Aiodynamo,
+    Aioboto3Table,
     Service,
+    ServiceAsync,
 ]

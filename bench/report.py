@@ -18,7 +18,7 @@ class Sample:
     wall_s: float
     cpu_s: float
     ops: int
-    requests: dict[str, int]
+    requests: dict[str, int] | None  # None: the contender's requests cannot be counted
 
     @property
     def ops_per_s(self) -> float:
@@ -51,6 +51,15 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class ConcurrentFigures:
+    """Medians of one contender's concurrent-workload figures (no raw baseline there)."""
+
+    wall_s: float
+    ops_per_s: float
+    cpu_s_per_op: float
+
+
+@dataclass(frozen=True)
 class ColdFigures:
     """Cold-start medians and medians of per-run ratios to raw."""
 
@@ -70,6 +79,8 @@ class Results:
     labels: dict[str, str]  # contender key -> label, in display order
     titles: dict[str, str]  # workload name -> title, in display order
     rounds: dict[str, list[dict[str, Sample]]] = field(default_factory=dict)
+    concurrent_title: str = ""
+    concurrent: list[dict[str, Sample]] = field(default_factory=list)  # one dict per round
     cold: list[dict[str, ColdSample]] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
@@ -101,6 +112,18 @@ def summarize(per_round: list[dict[str, Sample]], key: str) -> Figures | None:
     )
 
 
+def summarize_concurrent(per_round: list[dict[str, Sample]], key: str) -> ConcurrentFigures | None:
+    """Medians for ``key`` over the rounds of the concurrent workload it ran in."""
+    mine = [r[key] for r in per_round if key in r]
+    if not mine:
+        return None
+    return ConcurrentFigures(
+        wall_s=median([s.wall_s for s in mine]),
+        ops_per_s=median([s.ops_per_s for s in mine]),
+        cpu_s_per_op=median([s.cpu_s_per_op for s in mine]),
+    )
+
+
 def summarize_cold(runs: list[dict[str, ColdSample]], key: str) -> ColdFigures | None:
     """Cold-start medians for ``key`` over the runs where both it and the baseline ran."""
     paired = [(r[key], r[BASELINE]) for r in runs if key in r and BASELINE in r]
@@ -121,12 +144,18 @@ def batch_write_requests(results: Results) -> dict[str, list[int]]:
     counts: dict[str, list[int]] = {}
     for per_round in results.rounds.get("batch_write", []):
         for key, sample in per_round.items():
-            counts.setdefault(key, []).append(sample.requests.get("BatchWriteItem", 0))
+            if sample.requests is not None:
+                counts.setdefault(key, []).append(sample.requests.get("BatchWriteItem", 0))
     return counts
 
 
 def cell(value: str, ratio: float) -> str:
     return f"{value} ({ratio:.2f}x)"
+
+
+def requests_cell(sample: Sample) -> str:
+    """The requests one sample sent, or "-" where they could not be counted."""
+    return "-" if sample.requests is None else f"{sum(sample.requests.values()):,}"
 
 
 def markdown(results: Results) -> str:
@@ -155,13 +184,13 @@ def markdown(results: Results) -> str:
             if figures is None:
                 continue
             last = [r[key] for r in per_round if key in r][-1]
-            requests = sum(last.requests.values())
             lines.append(
                 f"| {title} | {label} | {cell(f'{figures.wall_s:.3f}', figures.wall_ratio)} "
                 f"| {cell(f'{figures.ops_per_s:,.0f}', figures.ops_per_s_ratio)} "
                 f"| {cell(f'{figures.cpu_s_per_op * 1e6:,.1f}', figures.cpu_per_op_ratio)} "
-                f"| {requests:,} |"
+                f"| {requests_cell(last)} |"
             )
+    lines += concurrent_table(results)
     lines += [
         "",
         "| cold start: import + construct + 1 get_item | wall ms | client CPU ms "
@@ -181,6 +210,28 @@ def markdown(results: Results) -> str:
     return "\n".join(lines) + "\n"
 
 
+def concurrent_table(results: Results) -> list[str]:
+    """The concurrent workload: the asyncio contenders only, medians over the rounds."""
+    rows = []
+    for key, label in results.labels.items():
+        figures = summarize_concurrent(results.concurrent, key)
+        if figures is None:
+            continue
+        last = [r[key] for r in results.concurrent if key in r][-1]
+        rows.append(
+            f"| {label} | {figures.wall_s:.3f} | {figures.ops_per_s:,.0f} "
+            f"| {figures.cpu_s_per_op * 1e6:,.1f} | {requests_cell(last)} |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        f"| {results.concurrent_title} | wall s | ops/s | client CPU µs/op | requests |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *rows,
+    ]
+
+
 def notes(results: Results) -> list[str]:
     """Batch-write request counts against the target, and what was skipped or failed."""
     expected = results.expected_batch_write_requests
@@ -194,6 +245,18 @@ def notes(results: Results) -> list[str]:
                 f"- {label} batch write: {'/'.join(map(str, counts))} BatchWriteItem requests "
                 f"per round for {batch_items:,} items (target exactly {expected:,}): {verdict}."
             )
+    uncounted = {
+        key
+        for per_round in results.rounds.values()
+        for samples in per_round
+        for key, sample in samples.items()
+        if sample.requests is None
+    }
+    for key in (k for k in results.labels if k in uncounted):
+        lines.append(
+            f'- {results.labels[key]}: requests not counted ("-"): the library offers no '
+            "handle on its client to count them on."
+        )
     for key, reason in results.skipped.items():
         lines.append(f"- Skipped {results.labels.get(key, key)}: {reason}")
     for key, reason in results.failed.items():
@@ -226,9 +289,19 @@ def to_json(results: Results) -> dict[str, Any]:
                 "summary": asdict(figures_cold),
                 "runs": [asdict(run[key]) for run in results.cold if key in run],
             }
+    concurrent: dict[str, Any] = {}
+    for key, label in results.labels.items():
+        figures_concurrent = summarize_concurrent(results.concurrent, key)
+        if figures_concurrent is not None:
+            concurrent[key] = {
+                "label": label,
+                "summary": asdict(figures_concurrent),
+                "rounds": [asdict(r[key]) for r in results.concurrent if key in r],
+            }
     return {
         "meta": results.meta,
         "workloads": workloads,
+        "concurrent": {"title": results.concurrent_title, "contenders": concurrent},
         "cold_start": cold,
         "batch_write_requests": {
             "expected": results.expected_batch_write_requests,

@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from bench.coldstart import ColdStartError, run_cold_start
 from bench.contenders import (
+    CONCURRENCY,
     CONTENDERS,
     Contender,
     RawClient,
@@ -124,7 +125,19 @@ def measure(contender: Contender, workload: Workload) -> Sample:
         wall_s=wall_end - wall_start,
         cpu_s=cpu_end - cpu_start,
         ops=workload.ops,
-        requests=dict(contender.requests - before),
+        requests=dict(contender.requests - before) if contender.counts_requests else None,
+    )
+
+
+def concurrent_workload(data: Dataset, sizes: Sizes) -> Workload:
+    """The get_item keys again, ``CONCURRENCY`` in flight at once (asyncio contenders only)."""
+    title = f"get_item x{sizes.get:,}, {CONCURRENCY} concurrent tasks on one event loop"
+    return Workload(
+        "concurrent_get",
+        title,
+        sizes.get,
+        sizes.get,
+        lambda c: c.concurrent_gets(data.get_keys, CONCURRENCY),
     )
 
 
@@ -224,6 +237,11 @@ class Bench:
             try:
                 for workload in warmup_workloads(self.data, self.sizes):
                     measure(contender, workload)
+                if contender.is_async:
+                    keys = self.data.get_keys.head(WARMUP_OPS)
+                    found = contender.concurrent_gets(keys, CONCURRENCY)
+                    if found != len(keys):
+                        raise BenchError(f"concurrent get found {found} of {len(keys)}")
                 got = contender.read_one(expected[HASH_KEY], expected[RANGE_KEY])
                 if got != expected:
                     raise BenchError(f"read back {got!r}, expected {expected!r}")
@@ -245,6 +263,22 @@ class Bench:
                     sample = samples[contender.key]
                     log(f"  {workload.name:<12} {contender.label:<32} {sample.wall_s:7.3f} s")
                 per_round.append(samples)
+            self.run_concurrent(r)
+
+    def run_concurrent(self, r: int) -> None:
+        """The concurrent workload, for the contenders that can run it, order rotated."""
+        workload = concurrent_workload(self.data, self.sizes)
+        samples: dict[str, Sample] = {}
+        for contender in rotated([c for c in self.contenders if c.is_async], r):
+            try:
+                samples[contender.key] = measure(contender, workload)
+            except Exception as error:  # noqa: BLE001 - reported, and the run goes on
+                self.fail(contender, error)
+                continue
+            log(
+                f"  {'concurrent':<12} {contender.label:<32} {samples[contender.key].wall_s:7.3f} s"
+            )
+        self.results.concurrent.append(samples)
 
     def run_cold_starts(self, runs: int) -> None:
         pk, sk = self.data.cold_start_key
@@ -274,7 +308,16 @@ class Bench:
 
 def package_versions() -> dict[str, str]:
     found: dict[str, str] = {}
-    for name in ("boto3", "botocore", "pynamodb", "aiodynamo", "httpx"):
+    for name in (
+        "boto3",
+        "botocore",
+        "orjson",
+        "pynamodb",
+        "aiodynamo",
+        "httpx",
+        "aioboto3",
+        "aiobotocore",
+    ):
         with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)
     return found
@@ -336,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             labels={},
             titles={w.name: w.title for w in workloads(data, sizes)},
+            concurrent_title=concurrent_workload(data, sizes).title,
             expected_batch_write_requests=sizes.expected_batch_write_requests,
         )
         bench = Bench(endpoint, sizes, data, results)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
+import threading
 import uuid
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Protocol, Self, TypeVar
 
 import boto3
 from botocore.config import Config
 from mypy_boto3_dynamodb import DynamoDBClient
 from mypy_boto3_dynamodb.type_defs import AttributeDefinitionTypeDef, KeySchemaElementTypeDef
 
-from src.services.dynamodb.dynamodb_models import DynamoDBConfig
+from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
+from src.services.dynamodb.dynamodb_models import DynamoDBConfig, Item
 from src.services.dynamodb.dynamodb_service import DynamoDBService
+
+T = TypeVar("T")
 
 KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "pk", "KeyType": "HASH"},
@@ -62,3 +69,109 @@ def plain_client(endpoint_url: str, *, attempts: int, read_timeout: float) -> Dy
             retries={"total_max_attempts": attempts, "mode": "standard"},
         ),
     )
+
+
+class _SyncClient:
+    """The async client, called synchronously: coroutine results are run on the adapter's loop.
+
+    ``client.meta.events.register(...)`` and ``client.exceptions`` pass straight through
+    (aiobotocore's emitter accepts plain functions as handlers).
+    """
+
+    def __init__(self, client: Any, run: Callable[[Awaitable[Any]], Any]) -> None:
+        self._client = client
+        self._run = run
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = attribute(*args, **kwargs)
+            return self._run(result) if inspect.isawaitable(result) else result
+
+        return call
+
+
+class SyncOverAsync:
+    """An ``AsyncDynamoDBService`` behind the blocking service's interface, for the tests.
+
+    It owns one event loop, running in a background thread: every public operation is
+    sent there with ``run_coroutine_threadsafe`` and its result (or exception) returned;
+    ``iter_query``/``iter_scan`` become plain iterators (closed iterators ``aclose`` the
+    async one). ``config`` and ``exceptions`` are forwarded; ``client`` is the async
+    client (made on demand) called synchronously. Safe to call from several threads.
+    ``close()`` closes the service only: operations afterwards still run, and fail as the
+    async service does; ``shutdown()`` also stops the loop.
+    """
+
+    STREAMS = frozenset({"iter_query", "iter_scan"})
+
+    def __init__(self, service: AsyncDynamoDBService) -> None:
+        self.service = service
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="sync-over-async", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, awaitable: Awaitable[T]) -> T:
+        async def wait() -> T:
+            return await awaitable
+
+        return asyncio.run_coroutine_threadsafe(wait(), self._loop).result()
+
+    def _iterate(self, stream: AsyncIterator[Item]) -> Iterator[Item]:
+        try:
+            while True:
+                try:
+                    item = self._run(anext(stream))
+                except StopAsyncIteration:
+                    return
+                yield item
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None and not self._loop.is_closed():
+                self._run(aclose())
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.service, name)
+        if name.startswith("_") or not callable(attribute):
+            return attribute
+        if name in self.STREAMS:
+
+            def stream(*args: Any, **kwargs: Any) -> Iterator[Item]:
+                return self._iterate(attribute(*args, **kwargs))
+
+            return stream
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._run(attribute(*args, **kwargs))
+
+        return call
+
+    @property
+    def client(self) -> Any:
+        """The async service's aiobotocore client (made on demand), called synchronously."""
+        return _SyncClient(self._run(self.service._the_client()), self._run)
+
+    def close(self) -> None:
+        """Close the async service (later operations are its ``RuntimeError``)."""
+        self._run(self.service.close())
+
+    def shutdown(self) -> None:
+        """Close the service, then stop and close the loop and its thread."""
+        if self._loop.is_closed():
+            return
+        self.close()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        self._loop.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.shutdown()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pytest
 from mypy_boto3_dynamodb.type_defs import (
@@ -21,9 +21,11 @@ from integration_tests.support import (
     ATTRIBUTES,
     KEY_SCHEMA,
     ServiceFactory,
+    SyncOverAsync,
     make_config,
     unique_table_name,
 )
+from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 LOGGER_NAME = "integration_tests.dynamodb"
@@ -72,22 +74,44 @@ def admin(dynamodb_endpoint: str) -> Iterator[DynamoDBService]:
         yield service
 
 
+TWINS = ["sync", "async"]
+"""Every test that makes a service runs against both twins: ``DynamoDBService`` itself,
+and ``AsyncDynamoDBService`` through ``SyncOverAsync`` (its own loop in a thread)."""
+
+
+@pytest.fixture(params=TWINS)
+def twin(request: pytest.FixtureRequest) -> str:
+    """Which service this run of the test uses: ``"sync"`` or ``"async"``."""
+    twin: str = request.param
+    return twin
+
+
 @pytest.fixture
-def service_factory(dynamodb_endpoint: str) -> Iterator[ServiceFactory]:
-    """Services on DynamoDB Local with config overrides, all closed after the test."""
-    made: list[DynamoDBService] = []
+def service_factory(dynamodb_endpoint: str, twin: str) -> Iterator[ServiceFactory]:
+    """Services on DynamoDB Local with config overrides, all closed after the test.
+
+    For the ``async`` twin each is an ``AsyncDynamoDBService`` behind ``SyncOverAsync``,
+    typed as the blocking service whose interface it offers.
+    """
+    made: list[DynamoDBService | SyncOverAsync] = []
 
     def make(**overrides: Any) -> DynamoDBService:
-        made.append(
-            DynamoDBService(logger=logger(), config=make_config(dynamodb_endpoint, **overrides))
-        )
-        return made[-1]
+        config = make_config(dynamodb_endpoint, **overrides)
+        if twin == "sync":
+            made.append(DynamoDBService(logger=logger(), config=config))
+            return cast(DynamoDBService, made[-1])
+        adapter = SyncOverAsync(AsyncDynamoDBService(logger=logger(), config=config))
+        made.append(adapter)
+        return cast(DynamoDBService, adapter)
 
     try:
         yield make
     finally:
         for service in made:
-            service.close()
+            if isinstance(service, SyncOverAsync):
+                service.shutdown()
+            else:
+                service.close()
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from .dynamodb_models import DynamoDBConfig, Item
 if TYPE_CHECKING:
     import logging
 
-    from botocore.errorfactory import BaseClientExceptions
+    from mypy_boto3_dynamodb.client import Exceptions
     from types_aiobotocore_dynamodb.client import DynamoDBClient
 
 T = TypeVar("T")
@@ -97,10 +97,10 @@ class AsyncDynamoDBService(Operations, Awaiting):
             return self._client
 
     @property
-    def exceptions(self) -> BaseClientExceptions:
+    def exceptions(self) -> Exceptions:
         """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
         if self._client is not None:
-            return self._client.exceptions
+            return cast("Exceptions", self._client.exceptions)
         factory = self._session._get_internal_component("exceptions_factory")
         loader = self._session.get_component("data_loader")
         model = ServiceModel(loader.load_service_model("dynamodb", "service-2"), "dynamodb")

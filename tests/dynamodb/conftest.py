@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from botocore.stub import Stubber
 from moto import mock_aws
 from mypy_boto3_dynamodb.type_defs import AttributeDefinitionTypeDef, KeySchemaElementTypeDef
 
+from src.services.dynamodb._connection import check_crc32
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
@@ -48,10 +50,9 @@ def config() -> DynamoDBConfig:
 
 @pytest.fixture
 def service(logger: logging.Logger, config: DynamoDBConfig) -> Iterator[DynamoDBService]:
-    """A service inside ``mock_aws``; resend backoff never sleeps."""
+    """A service inside ``mock_aws``."""
     with mock_aws():
         dynamodb = DynamoDBService(logger=logger, config=config)
-        dynamodb._sleep = lambda seconds: None
         yield dynamodb
         dynamodb.close()
 
@@ -72,3 +73,59 @@ def requests_of(service: DynamoDBService, operation: str) -> list[dict[str, Any]
 
     service.client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", record)
     return seen
+
+
+CAPACITY_OPERATIONS = frozenset(
+    {
+        "get_item",
+        "put_item",
+        "update_item",
+        "delete_item",
+        "query",
+        "scan",
+        "execute_statement",
+        "batch_write_items",
+        "batch_write_item",
+        "batch_get_item",
+        "transact_write_items",
+        "transact_get_items",
+    }
+)
+
+
+class CapacityStubber(Stubber):
+    """A ``Stubber`` that also expects ``ReturnConsumedCapacity="TOTAL"`` where it is due.
+
+    The service asks for the consumed capacity on every item, read, batch and transaction
+    call; the stubs of the older tests state the rest of each request, and this adds that
+    one parameter to their expectations (so a request without it fails the stub).
+    """
+
+    def add_response(
+        self,
+        method: str,
+        service_response: Mapping[str, Any],
+        expected_params: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().add_response(method, service_response, _with_capacity(method, expected_params))
+
+    def add_client_error(self, method: str, *args: Any, **kwargs: Any) -> None:
+        expected = kwargs.pop("expected_params", None)
+        kwargs["expected_params"] = _with_capacity(method, expected)
+        super().add_client_error(method, *args, **kwargs)
+
+
+def _with_capacity(method: str, expected: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if expected is None or method not in CAPACITY_OPERATIONS:
+        return expected
+    return {"ReturnConsumedCapacity": "TOTAL", **expected}
+
+
+def stubbed(service: DynamoDBService) -> Stubber:
+    """A ``CapacityStubber`` on the service's client, without the ``after-call`` CRC32 hook.
+
+    ``check_crc32`` reads ``http_response.content``, and the Stubber's fake responses have
+    no raw body to read (``AttributeError``); CRC32 is covered by its own tests.
+    """
+    service.client.meta.events.unregister("after-call.dynamodb", check_crc32)
+    return CapacityStubber(service.client)

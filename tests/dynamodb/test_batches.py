@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from src.services.dynamodb.dynamodb_models import (
 )
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
-from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE, requests_of
+from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE, requests_of, stubbed
 
 Wire = dict[str, Any]
 ROUNDS = _batching.RESEND_ROUNDS
@@ -53,7 +54,8 @@ def write_response(unprocessed: list[int]) -> dict[str, Any]:
 
 
 def get_params(indexes: list[int] | range) -> dict[str, Any]:
-    return {"RequestItems": {TABLE: {"Keys": [key_wire(i) for i in indexes]}}}
+    keys = [key_wire(i) for i in indexes]
+    return {"RequestItems": {TABLE: {"Keys": keys, "ConsistentRead": False}}}
 
 
 def get_response(found: list[int], unprocessed: list[int]) -> dict[str, Any]:
@@ -81,16 +83,20 @@ def stub_describe(stubber: Stubber) -> None:
 
 
 def record_sleeps(service: DynamoDBService) -> list[float]:
+    """Count the backoff sleeps through the core's jitter, which makes each one zero."""
     sleeps: list[float] = []
-    service._sleep = sleeps.append
+
+    def jitter() -> float:
+        sleeps.append(0.0)
+        return 0.0
+
+    service._core.jitter = jitter
     return sleeps
 
 
 def assert_backoff(sleeps: list[float], count: int) -> None:
-    """Exactly ``count`` sleeps, each within full-jitter bounds of its round."""
+    """Exactly ``count`` backoff sleeps (one before each resend round)."""
     assert len(sleeps) == count
-    for round_number, seconds in enumerate(sleeps):
-        assert 0 <= seconds <= _batching.backoff(round_number, jitter=lambda: 1.0)
 
 
 def ours(caplog: pytest.LogCaptureFixture, level: int) -> list[logging.LogRecord]:
@@ -128,9 +134,10 @@ def test_batch_write_converts_values_and_logs_counts(
     # THEN they read back converted
     assert service.get_item({"pk": "a", "sk": 1}) == items[0]
     assert service.get_item({"pk": "a", "sk": 2}) == {"pk": "a", "sk": 2}
-    # AND the INFO record counts requests and items, with no item value in it
+    # AND the INFO record counts requests (the key-schema lookup and the one batch) and
+    # items, with no item value in it
     done = [r for r in ours(caplog, logging.INFO) if r.__dict__["operation"] == "batch_write_items"]
-    assert [r.__dict__["counts"] for r in done] == [{"requests": 1, "items": 2}]
+    assert [r.__dict__["counts"] for r in done] == [{"requests": 2, "items": 2}]
     assert "0.1" not in done[0].getMessage()
 
 
@@ -139,17 +146,17 @@ def test_batch_write_converts_values_and_logs_counts(
 
 def test_unprocessed_items_returned_once_are_resent(service: DynamoDBService) -> None:
     sleeps = record_sleeps(service)
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN the first request of 30 items leaves 3 unprocessed once
         stub_describe(stubber)
         stubber.add_response(
             "batch_write_item", write_response([4, 9, 20]), write_params(range(25))
         )
-        stubber.add_response("batch_write_item", write_response([]), write_params([4, 9, 20]))
         stubber.add_response("batch_write_item", write_response([]), write_params(range(25, 30)))
+        stubber.add_response("batch_write_item", write_response([]), write_params([4, 9, 20]))
         # WHEN the 30 are written
         service.batch_write_items([item(i) for i in range(30)])
-        # THEN exactly the 3 were resent before the next chunk, after one backoff sleep
+        # THEN every item was sent once, then exactly the 3 were resent after one backoff sleep
         stubber.assert_no_pending_responses()
     assert_backoff(sleeps, 1)
 
@@ -158,7 +165,7 @@ def test_unprocessed_items_returned_several_times_are_resent_until_done(
     service: DynamoDBService,
 ) -> None:
     sleeps = record_sleeps(service)
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN 5 items, of which fewer come back unprocessed each round
         stub_describe(stubber)
         stubber.add_response("batch_write_item", write_response([0, 1, 3]), write_params(range(5)))
@@ -178,31 +185,31 @@ def test_items_never_processed_raise_with_exactly_the_unwritten_items(
     sleeps = record_sleeps(service)
     items = [item(i) for i in range(60)]
     stuck = [41, 27, 30]  # the server's order, not the caller's
-    with Stubber(service.client) as stubber:
-        # GIVEN chunk 1 is written, chunk 2 always leaves 3 items unprocessed
+    with stubbed(service) as stubber:
+        # GIVEN chunks 1 and 3 are written, chunk 2 always leaves 3 items unprocessed
         stub_describe(stubber)
         stubber.add_response("batch_write_item", write_response([]), write_params(range(25)))
         stubber.add_response("batch_write_item", write_response(stuck), write_params(range(25, 50)))
+        stubber.add_response("batch_write_item", write_response([]), write_params(range(50, 60)))
         for _ in range(ROUNDS):
             stubber.add_response("batch_write_item", write_response(stuck), write_params(stuck))
         # WHEN the 60 are written
         with pytest.raises(UnprocessedItemsError) as raised:
             service.batch_write_items(items)
-        # THEN after the bounded rounds, chunk 3 was never sent
+        # THEN every chunk was sent once, the stuck items resent for the bounded rounds
         stubber.assert_no_pending_responses()
-    # AND the error carries exactly the caller's unwritten items, in the caller's order:
-    # the leftovers of the failing chunk plus every item not yet sent
-    unwritten = [27, 30, 41, *range(50, 60)]
+    # AND the error carries exactly the caller's unwritten items, in the caller's order
+    unwritten = [27, 30, 41]
     assert raised.value.unprocessed == [items[i] for i in unwritten]
     assert all(a is items[i] for a, i in zip(raised.value.unprocessed, unwritten, strict=True))
     assert isinstance(raised.value, UnprocessedError) and isinstance(raised.value, RuntimeError)
-    assert "13 of 60" in str(raised.value)
+    assert "3 of 60" in str(raised.value)
     assert_backoff(sleeps, ROUNDS)
     # AND one ERROR record, naming no item value
     [error] = ours(caplog, logging.ERROR)
     assert "UnprocessedItemsError" in error.getMessage()
     assert "u27" not in error.getMessage() and "name-" not in error.getMessage()
-    assert error.__dict__["counts"]["items"] == 47
+    assert error.__dict__["counts"]["items"] == 57
 
 
 def test_unprocessed_items_are_matched_by_key_value(service: DynamoDBService) -> None:
@@ -211,7 +218,7 @@ def test_unprocessed_items_are_matched_by_key_value(service: DynamoDBService) ->
     sent = [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "7.50"}}}}]
     sent.append({"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"N": "1"}}}})
     back = [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "7.5"}}}}]
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stub_describe(stubber)
         stubber.add_response(
             "batch_write_item", {"UnprocessedItems": {TABLE: back}}, {"RequestItems": {TABLE: sent}}
@@ -315,7 +322,7 @@ def test_item_lacking_a_key_attribute_is_a_value_error(
 
 
 def test_batch_write_refuses_bad_values_before_any_call(service: DynamoDBService) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN items are not a list, hold nan, or an empty item
         with pytest.raises(TypeError):
             service.batch_write_items({"pk": "a"})  # type: ignore[arg-type]
@@ -363,7 +370,7 @@ def test_batch_get_skips_missing_keys(service: DynamoDBService, filled: str) -> 
 
 
 def test_batch_get_of_no_keys_makes_no_call(service: DynamoDBService) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN no keys are asked THEN [] and no call
         assert service.batch_get_items([]) == []
         stubber.assert_no_pending_responses()
@@ -373,7 +380,7 @@ def test_batch_get_asks_duplicates_once_and_orders_results(service: DynamoDBServ
     # GIVEN keys with repeats (1 and 1.0 are the same number) and a server answering in
     # its own order, without one missing item
     keys = [key(2), key(1), {"pk": "u2", "sk": 2.0}, key(3), key(1)]
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("batch_get_item", get_response([3, 2], []), get_params([2, 1, 3]))
         # WHEN read
         found = service.batch_get_items(keys)
@@ -384,7 +391,7 @@ def test_batch_get_asks_duplicates_once_and_orders_results(service: DynamoDBServ
 
 def test_unprocessed_keys_once_and_several_times_are_resent(service: DynamoDBService) -> None:
     sleeps = record_sleeps(service)
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN 4 keys: the server leaves 3, then 1, then none unprocessed
         stubber.add_response("batch_get_item", get_response([2], [0, 1, 3]), get_params(range(4)))
         stubber.add_response("batch_get_item", get_response([0, 1], [3]), get_params([0, 1, 3]))
@@ -399,15 +406,15 @@ def test_unprocessed_keys_once_and_several_times_are_resent(service: DynamoDBSer
 
 def test_unprocessed_keys_returned_once_are_resent(service: DynamoDBService) -> None:
     sleeps = record_sleeps(service)
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN 101 keys: the first request leaves key 7 unprocessed once
         stubber.add_response(
             "batch_get_item",
             get_response([i for i in range(100) if i != 7], [7]),
             get_params(range(100)),
         )
-        stubber.add_response("batch_get_item", get_response([7], []), get_params([7]))
         stubber.add_response("batch_get_item", get_response([100], []), get_params([100]))
+        stubber.add_response("batch_get_item", get_response([7], []), get_params([7]))
         # WHEN read
         found = service.batch_get_items([key(i) for i in range(101)])
         stubber.assert_no_pending_responses()
@@ -423,28 +430,31 @@ def test_keys_never_processed_raise_with_exactly_the_unread_keys(
     # GIVEN 150 distinct keys (one repeated), the server never reads keys 90..99
     keys = [key(i) for i in range(150)] + [key(120)]
     stuck = list(range(99, 89, -1))
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response(
             "batch_get_item", get_response(list(range(90)), stuck), get_params(range(100))
+        )
+        stubber.add_response(
+            "batch_get_item", get_response(list(range(100, 150)), []), get_params(range(100, 150))
         )
         for _ in range(ROUNDS):
             stubber.add_response("batch_get_item", get_response([], stuck), get_params(stuck))
         # WHEN read
         with pytest.raises(UnprocessedKeysError) as raised:
             service.batch_get_items(keys)
-        # THEN the second chunk was never sent
+        # THEN both chunks were sent once, the stuck keys resent for the bounded rounds
         stubber.assert_no_pending_responses()
     # AND the error carries exactly the unread keys (each once, caller's order) and the found
-    assert raised.value.unprocessed == [key(i) for i in range(90, 150)]
-    assert raised.value.found == [item(i) for i in range(90)]
-    assert str(raised.value).startswith("60 of ")
+    assert raised.value.unprocessed == [key(i) for i in range(90, 100)]
+    assert raised.value.found == [item(i) for i in range(90)] + [item(i) for i in range(100, 150)]
+    assert str(raised.value).startswith("10 of ")
     assert_backoff(sleeps, ROUNDS)
     [error] = ours(caplog, logging.ERROR)
     assert "UnprocessedKeysError" in error.getMessage() and "u9" not in error.getMessage()
 
 
 def test_keys_with_different_attributes_are_a_value_error(service: DynamoDBService) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN keys name different attributes THEN ValueError, no call
         with pytest.raises(ValueError, match=r"keys\[1\]"):
             service.batch_get_items([key(0), {"pk": "u1"}])
@@ -468,52 +478,9 @@ def test_backoff_is_full_jitter_doubling_up_to_a_cap() -> None:
     # AND a jitter scales it, 0 meaning no wait
     assert _batching.backoff(2, jitter=lambda: 0.5) == pytest.approx(0.1)
     assert _batching.backoff(3, jitter=lambda: 0.0) == 0.0
-    # AND the default jitter stays within the bounds
+    # AND a random jitter stays within the bounds
     for r in range(10):
-        assert 0 <= _batching.backoff(r) <= bounds[min(r, 7)]
-
-
-def test_send_until_done_counts_rounds() -> None:
-    sleeps: list[float] = []
-    sent: list[list[int]] = []
-
-    def never(work: list[int]) -> list[int]:
-        sent.append(work)
-        return work
-
-    # WHEN nothing ever clears THEN 1 + rounds sends, rounds sleeps, the rest returned
-    assert _batching.send_until_done(never, [1, 2], sleep=sleeps.append, rounds=3) == [1, 2]
-    assert len(sent) == 4 and len(sleeps) == 3
-    sent.clear()
-    sleeps.clear()
-    assert _batching.send_until_done(never, [1], sleep=sleeps.append) == [1]
-    assert len(sent) == 1 + _batching.RESEND_ROUNDS and len(sleeps) == _batching.RESEND_ROUNDS
-    # WHEN rounds=0 THEN one send and no sleep
-    sent.clear()
-    sleeps.clear()
-    assert _batching.send_until_done(never, [1], sleep=sleeps.append, rounds=0) == [1]
-    assert len(sent) == 1 and sleeps == []
-
-    def shrinking(work: list[int]) -> list[int] | None:
-        sent.append(work)
-        return work[1:] or None
-
-    # WHEN the work shrinks by one each send THEN done after len(work) sends
-    sent.clear()
-    sleeps.clear()
-    assert _batching.send_until_done(shrinking, [1, 2, 3], sleep=sleeps.append) is None
-    assert sent == [[1, 2, 3], [2, 3], [3]] and len(sleeps) == 2
-    # WHEN it clears in the last allowed round THEN None
-    sent.clear()
-    sleeps.clear()
-    assert _batching.send_until_done(shrinking, [1, 2, 3], sleep=sleeps.append, rounds=2) is None
-    assert len(sent) == 3
-
-
-def test_chunks_split_at_the_size() -> None:
-    assert [list(c) for c in _batching.chunks(list(range(7)), 3)] == [[0, 1, 2], [3, 4, 5], [6]]
-    assert list(_batching.chunks([], 25)) == []
-    assert [len(c) for c in _batching.chunks(list(range(50)), 25)] == [25, 25]
+        assert 0 <= _batching.backoff(r, random.random) <= bounds[min(r, 7)]
 
 
 @pytest.mark.parametrize(

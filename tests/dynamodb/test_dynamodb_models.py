@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -326,7 +326,7 @@ def test_the_secret_and_token_never_show_in_the_service_repr() -> None:
 
 def test_unprocessed_items_error_carries_exactly_the_unwritten_items() -> None:
     # GIVEN two items left unwritten out of 30 after 8 rounds
-    unwritten: list[dict[str, Any]] = [{"pk": "a", "sk": 1}, {"pk": "b", "sk": 2}]
+    unwritten: list[Mapping[str, object]] = [{"pk": "a", "sk": 1}, {"pk": "b", "sk": 2}]
     # WHEN the error is made
     error = UnprocessedItemsError(unwritten, total=30, rounds=8)
     # THEN it says how many and carries them
@@ -337,7 +337,7 @@ def test_unprocessed_items_error_carries_exactly_the_unwritten_items() -> None:
 
 
 def test_unprocessed_keys_error_carries_the_unread_keys_and_the_found_items() -> None:
-    unread: list[dict[str, Any]] = [{"pk": "a", "sk": 1}]
+    unread: list[Mapping[str, object]] = [{"pk": "a", "sk": 1}]
     found: list[dict[str, Any]] = [{"pk": "b", "sk": 2, "v": "x"}]
     error = UnprocessedKeysError(unread, found, total=5, rounds=3)
     assert str(error) == "1 of 5 keys were not read after 3 resend rounds"

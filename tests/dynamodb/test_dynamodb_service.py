@@ -25,15 +25,23 @@ from botocore.exceptions import (
     EndpointConnectionError,
     ParamValidationError,
 )
-from botocore.stub import Stubber
 from moto import mock_aws
 from mypy_boto3_dynamodb.type_defs import GlobalSecondaryIndexTypeDef
 
-from src.services.dynamodb import _core
+from src.services.dynamodb import _core, dynamodb_service
+from src.services.dynamodb._connection import check_crc32
 from src.services.dynamodb._core import POLL_SECONDS
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig, Get, Put
 from src.services.dynamodb.dynamodb_service import DynamoDBService
-from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA, SECRET, TABLE, TOKEN
+from tests.dynamodb.conftest import (
+    ATTRIBUTES,
+    KEY_SCHEMA,
+    SECRET,
+    TABLE,
+    TOKEN,
+    CapacityStubber,
+    stubbed,
+)
 
 LOGGER = "tests.dynamodb"
 KEY: dict[str, Any] = {"pk": "a", "sk": 1}
@@ -92,11 +100,31 @@ def shared_offline() -> Iterator[DynamoDBService]:
     service.close()
 
 
+class _Clock:
+    """Stands in for the blocking driver's ``time`` module: records sleeps, never sleeps."""
+
+    def __init__(self, sleeps: list[float]) -> None:
+        self.sleeps = sleeps
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
 @pytest.fixture
-def offline(shared_offline: DynamoDBService, sleeps: list[float]) -> DynamoDBService:
+def offline(
+    shared_offline: DynamoDBService, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
+) -> DynamoDBService:
     """The shared Stubber-only service, recording the sleeps of this test."""
-    shared_offline._sleep = sleeps.append
+    monkeypatch.setattr(dynamodb_service, "time", _Clock(sleeps))
     return shared_offline
+
+
+def probe_client(service: DynamoDBService) -> CapacityStubber:
+    """A ``stubbed``-like Stubber on the one-attempt client ``ping`` uses."""
+    client = service._make_client(probe=True)
+    client.meta.events.unregister("after-call.dynamodb", check_crc32)
+    service._probes[None] = client
+    return CapacityStubber(client)
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +299,7 @@ def test_an_item_operation_with_no_table_and_no_default_fails_before_any_call(
 ) -> None:
     # GIVEN a service with no default table
     service = make_offline(default_table_name=None)
-    with Stubber(service.client) as stub:
+    with stubbed(service) as stub:
         # WHEN an item is put without a table name
         with pytest.raises(ValueError, match="no table_name"):
             service.put_item({"pk": "VALUE-XYZ", "sk": 1})
@@ -296,7 +324,7 @@ def test_ping_is_false_and_logs_once_when_the_credentials_are_refused(
     offline: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN an endpoint that refuses the credentials
-    with Stubber(offline.client) as stub:
+    with probe_client(offline) as stub:
         stub.add_client_error(
             "list_tables",
             service_error_code="UnrecognizedClientException",
@@ -421,7 +449,7 @@ def test_table_exists_is_true_for_a_table_and_false_otherwise(
 def test_table_exists_lets_other_errors_propagate(
     offline: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_client_error(
             "describe_table", "AccessDeniedException", expected_params={"TableName": "orders"}
         )
@@ -445,7 +473,7 @@ def test_list_tables_follows_last_evaluated_table_name_over_every_page(
     # GIVEN three pages of table names, each but the last naming where to go on
     first = [f"t{i:03d}" for i in range(100)]
     second = [f"u{i:03d}" for i in range(100)]
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "list_tables", {"TableNames": first, "LastEvaluatedTableName": "t099"}, {}
         )
@@ -464,14 +492,14 @@ def test_list_tables_follows_last_evaluated_table_name_over_every_page(
     assert names == [*first, *second, "zeta"]
     info = _ours(caplog)[-1]
     assert info.levelname == "INFO"
-    assert "pages=3" in info.getMessage() and "tables=201" in info.getMessage()
+    assert "requests=3" in info.getMessage() and "tables=201" in info.getMessage()
 
 
 def test_create_table_sends_the_configured_throughput(
     offline: DynamoDBService, sleeps: list[float]
 ) -> None:
     # GIVEN a service configured with 7 read and 3 write units
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "create_table",
             {"TableDescription": {"TableName": TABLE, "TableStatus": "CREATING"}},
@@ -480,6 +508,7 @@ def test_create_table_sends_the_configured_throughput(
                 "KeySchema": KEY_SCHEMA,
                 "AttributeDefinitions": ATTRIBUTES,
                 "ProvisionedThroughput": {"ReadCapacityUnits": 7, "WriteCapacityUnits": 3},
+                "BillingMode": "PROVISIONED",
             },
         )
         stub.add_response("describe_table", _described("ACTIVE"), {"TableName": TABLE})
@@ -502,7 +531,7 @@ def test_create_table_fills_in_each_index_throughput_unless_the_index_sets_its_o
     }
     attributes = [*GSI_ATTRIBUTES, {"AttributeName": "name", "AttributeType": "S"}]
     configured = {"ReadCapacityUnits": 7, "WriteCapacityUnits": 3}
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "create_table",
             {"TableDescription": {"TableName": TABLE}},
@@ -511,6 +540,7 @@ def test_create_table_fills_in_each_index_throughput_unless_the_index_sets_its_o
                 "KeySchema": KEY_SCHEMA,
                 "AttributeDefinitions": attributes,
                 "ProvisionedThroughput": configured,
+                "BillingMode": "PROVISIONED",
                 "GlobalSecondaryIndexes": [{**GSI, "ProvisionedThroughput": configured}, own],
             },
         )
@@ -526,7 +556,7 @@ def test_create_table_waits_while_the_table_is_creating(
     offline: DynamoDBService, sleeps: list[float], caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN a table that is CREATING for two polls
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response("create_table", {"TableDescription": {"TableName": TABLE}})
         for status in ("CREATING", "CREATING", "ACTIVE"):
             stub.add_response("describe_table", _described(status), {"TableName": TABLE})
@@ -543,7 +573,7 @@ def test_create_table_waits_while_an_index_is_creating(
     offline: DynamoDBService, sleeps: list[float]
 ) -> None:
     # GIVEN an ACTIVE table whose index is still CREATING for one poll
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response("create_table", {"TableDescription": {"TableName": TABLE}})
         stub.add_response("describe_table", _described("ACTIVE", "CREATING"))
         stub.add_response("describe_table", _described("ACTIVE", "ACTIVE"))
@@ -557,7 +587,7 @@ def test_create_table_waits_while_an_index_is_creating(
 def test_create_table_waits_while_the_table_is_not_yet_described(
     offline: DynamoDBService, sleeps: list[float]
 ) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response("create_table", {"TableDescription": {"TableName": TABLE}})
         stub.add_client_error("describe_table", "ResourceNotFoundException")
         stub.add_response("describe_table", _described("ACTIVE"))
@@ -572,17 +602,17 @@ def test_create_table_gives_up_after_the_bounded_wait(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # GIVEN no time at all to wait, and a table that stays CREATING
-    monkeypatch.setattr(_core, "TABLE_WAIT_SECONDS", 0)
-    with Stubber(offline.client) as stub:
+    # GIVEN a single poll allowed, and a table that stays CREATING
+    monkeypatch.setattr(_core, "MAX_POLLS", 1)
+    with stubbed(offline) as stub:
         stub.add_response("create_table", {"TableDescription": {"TableName": TABLE}})
         stub.add_response("describe_table", _described("CREATING"))
         # WHEN it is created
-        with pytest.raises(TimeoutError, match="create_table on users: not done after 0 s"):
+        with pytest.raises(TimeoutError, match="create_table on users: not done after 1 polls"):
             offline.create_table(TABLE, KEY_SCHEMA, ATTRIBUTES)
-        # THEN it timed out after one look, logged once at ERROR
+        # THEN it timed out after one look and one sleep, logged once at ERROR
         stub.assert_no_pending_responses()
-    assert sleeps == []
+    assert sleeps == [POLL_SECONDS]
     assert _levels(caplog) == ["DEBUG", "ERROR"]
 
 
@@ -625,7 +655,7 @@ def test_create_table_refused_by_dynamodb_propagates_unchanged(
 def test_create_table_refuses_a_malformed_schema_before_any_call(
     offline: DynamoDBService, key_schema: Any, attributes: Any, error: type[Exception]
 ) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         with pytest.raises(error):
             offline.create_table(TABLE, key_schema, attributes)
         stub.assert_no_pending_responses()
@@ -644,7 +674,7 @@ def test_create_table_runs_botocores_validator_before_any_call(
     offline: DynamoDBService, key_schema: Any
 ) -> None:
     # GIVEN a key schema botocore's own validator refuses (the client's is switched off)
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         # WHEN the table is created THEN the same ParamValidationError comes, before any call
         with pytest.raises(ParamValidationError):
             offline.create_table(TABLE, key_schema, ATTRIBUTES)
@@ -675,7 +705,7 @@ def test_client_skips_parameter_validation_because_the_service_checks_its_reques
 def test_a_flag_that_is_not_a_bool_is_a_type_error_before_any_call(
     offline: DynamoDBService, call: Callable[[DynamoDBService], object]
 ) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         with pytest.raises(TypeError, match="must be a bool"):
             result = call(offline)
             if isinstance(result, Iterator):
@@ -687,7 +717,7 @@ def test_delete_table_waits_until_the_table_is_gone(
     offline: DynamoDBService, sleeps: list[float]
 ) -> None:
     # GIVEN a table that is DELETING for one poll, then not found
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "delete_table", {"TableDescription": {"TableName": TABLE}}, {"TableName": TABLE}
         )
@@ -868,7 +898,7 @@ def test_an_item_in_a_missing_table_propagates_not_found(
 def test_get_item_passes_consistent_read_through(
     offline: DynamoDBService, consistent: bool
 ) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "get_item",
             {"Item": {**WIRE_KEY, "v": {"N": "2.5"}}},
@@ -880,7 +910,7 @@ def test_get_item_passes_consistent_read_through(
 
 
 def test_get_item_reads_eventually_consistent_by_default(offline: DynamoDBService) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "get_item", {}, {"TableName": "orders", "Key": WIRE_KEY, "ConsistentRead": False}
         )
@@ -889,7 +919,7 @@ def test_get_item_reads_eventually_consistent_by_default(offline: DynamoDBServic
 
 
 def test_put_item_sends_the_condition_names_and_values(offline: DynamoDBService) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "put_item",
             {},
@@ -911,14 +941,14 @@ def test_put_item_sends_the_condition_names_and_values(offline: DynamoDBService)
 
 
 def test_put_item_without_options_sends_only_table_and_item(offline: DynamoDBService) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response("put_item", {}, {"TableName": TABLE, "Item": WIRE_KEY})
         offline.put_item(KEY)
         stub.assert_no_pending_responses()
 
 
 def test_update_item_asks_for_all_new_and_converts_the_answer(offline: DynamoDBService) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "update_item",
             {"Attributes": {**WIRE_KEY, "name": {"S": "Bob"}, "n": {"N": "3"}}},
@@ -944,14 +974,14 @@ def test_update_item_asks_for_all_new_and_converts_the_answer(offline: DynamoDBS
 
 
 def test_update_item_with_no_attributes_back_is_an_empty_dict(offline: DynamoDBService) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response("update_item", {})
         assert offline.update_item(KEY, "REMOVE v", {}) == {}
         stub.assert_no_pending_responses()
 
 
 def test_delete_item_sends_the_condition_names_and_values(offline: DynamoDBService) -> None:
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         stub.add_response(
             "delete_item",
             {},
@@ -1103,7 +1133,7 @@ def test_a_caller_mistake_is_refused_before_any_call(
     match: str,
 ) -> None:
     # GIVEN a client with nothing queued: any request would raise UnStubbedResponseError
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         # WHEN an operation is called with a mistake the service can see
         with pytest.raises(error, match=match):
             call(offline)
@@ -1169,8 +1199,8 @@ def test_a_get_logs_its_item_count(
     service.get_item({"pk": "none", "sk": 0}, TABLE)
     infos = [r.getMessage() for r in _ours(caplog) if r.levelno == logging.INFO]
     assert len(infos) == 2
-    assert "(items=1)" in infos[0]
-    assert "(items=0)" in infos[1]
+    assert "(requests=1 items=1 capacity=0.5)" in infos[0]
+    assert "(requests=1 items=0 capacity=0.5)" in infos[1]
 
 
 def test_a_failure_logs_exactly_one_error_then_raises(
@@ -1296,9 +1326,11 @@ def test_every_operation_after_close_is_a_runtime_error_before_any_call(
     closed: DynamoDBService, caplog: pytest.LogCaptureFixture, name: str
 ) -> None:
     # GIVEN a closed service whose client has nothing queued
-    with Stubber(closed.client) as stub:
+    with stubbed(closed) as stub:
         # WHEN any operation is called
-        with pytest.raises(RuntimeError, match=f"{name.removeprefix('iter_')}: this .* is closed"):
+        with pytest.raises(
+            RuntimeError, match=f"{name.removeprefix('iter_')}: the service is closed"
+        ):
             OPERATIONS[name](closed)
         # THEN it is a clear RuntimeError, nothing was sent, and it was logged once
         stub.assert_no_pending_responses()

@@ -7,18 +7,17 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from botocore.stub import Stubber
 
 from src.services.dynamodb import _paging
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
-from .conftest import TABLE, requests_of
+from .conftest import TABLE, requests_of, stubbed
 
 Wire = dict[str, Any]
 
@@ -80,7 +79,7 @@ def test_limit_smaller_than_a_page_asks_for_exactly_limit_in_one_request(
     service: DynamoDBService,
 ) -> None:
     # GIVEN a partition holding more items than the limit
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("query", page([wire(1), wire(2)], more=True), {**QUERY, "Limit": 2})
         # WHEN a query asks for 2 items
         result = query(service, limit=2)
@@ -93,7 +92,7 @@ def test_a_huge_limit_asks_for_at_most_dynamodbs_32_bit_maximum(
     service: DynamoDBService,
 ) -> None:
     # GIVEN a caller saying "everything" with sys.maxsize
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("query", page([wire(1)], more=False), {**QUERY, "Limit": 2**31 - 1})
         # WHEN the query runs
         result = query(service, limit=sys.maxsize)
@@ -104,7 +103,7 @@ def test_a_huge_limit_asks_for_at_most_dynamodbs_32_bit_maximum(
 
 def test_limit_equal_to_a_page_stops_at_the_page_boundary(service: DynamoDBService) -> None:
     # GIVEN the first page ends exactly where the limit is reached, more pages exist
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response(
             "query", page([wire(1), wire(2), wire(3)], more=True), {**QUERY, "Limit": 3}
         )
@@ -120,7 +119,7 @@ def test_limit_larger_than_a_page_follows_the_cursor_asking_only_for_the_rest(
 ) -> None:
     # GIVEN pages cut at 3 items (DynamoDB's 1 MB) and a limit of 7
     first, second, third = [wire(1), wire(2), wire(3)], [wire(4), wire(5), wire(6)], [wire(7)]
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("query", page(first, more=True), {**QUERY, "Limit": 7})
         stubber.add_response(
             "query",
@@ -141,7 +140,7 @@ def test_limit_larger_than_a_page_follows_the_cursor_asking_only_for_the_rest(
 
 def test_limit_larger_than_the_table_returns_everything(service: DynamoDBService) -> None:
     # GIVEN only 3 items in two pages
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("query", page([wire(1), wire(2)], more=True), {**QUERY, "Limit": 10})
         stubber.add_response(
             "query", page([wire(3)], more=False), {**QUERY, "Limit": 8, "ExclusiveStartKey": key(2)}
@@ -157,7 +156,7 @@ def test_limit_zero_reads_every_page_without_a_limit(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN 5 pages of 3 items
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         for number in range(5):
             items = [wire(3 * number + i) for i in range(3)]
             expected = dict(QUERY)
@@ -171,7 +170,7 @@ def test_limit_zero_reads_every_page_without_a_limit(
     assert sks(result) == list(range(15))
     # AND the INFO record counts 5 pages and 15 items
     [done] = ours(caplog, logging.INFO)
-    assert done.__dict__["counts"] == {"pages": 5, "items": 15}
+    assert done.__dict__["counts"] == {"requests": 5, "pages": 5, "items": 15}
     assert "pages=5" in done.getMessage() and "items=15" in done.getMessage()
     assert done.__dict__["operation"] == "query"
 
@@ -181,7 +180,7 @@ def test_sparse_filter_with_a_limit_returns_exactly_limit_matches(
 ) -> None:
     # GIVEN pages holding 0, 1, 0, 1 and 2 matches (the filter drops the rest server-side)
     pages = [[], [wire(3, "red")], [], [wire(9, "red")], [wire(12, "red"), wire(14, "red")]]
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         start: Wire | None = None
         for number, items in enumerate(pages):
             expected = dict(FILTERED_QUERY)
@@ -202,7 +201,7 @@ def test_sparse_filter_with_a_limit_returns_exactly_limit_matches(
 
 def test_filter_without_limit_reads_to_the_end(service: DynamoDBService) -> None:
     # GIVEN two filtered pages
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("query", page([], more=True), FILTERED_QUERY)
         stubber.add_response(
             "query",
@@ -218,7 +217,7 @@ def test_filter_without_limit_reads_to_the_end(service: DynamoDBService) -> None
 
 def test_scan_limit_follows_pages_like_query(service: DynamoDBService) -> None:
     # GIVEN two scan pages of 2
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("scan", page([wire(1), wire(2)], more=True), {**SCAN, "Limit": 3})
         stubber.add_response(
             "scan",
@@ -239,7 +238,7 @@ def test_scan_with_filter_and_limit_sends_no_limit(service: DynamoDBService) -> 
         "FilterExpression": "colour = :c",
         "ExpressionAttributeValues": {":c": {"S": "red"}},
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("scan", page([wire(1, "red"), wire(2, "red")], more=True), expected)
         # WHEN one match is asked for
         result = service.scan("colour = :c", {":c": "red"}, limit=1)
@@ -252,7 +251,7 @@ def test_negative_limit_is_a_value_error_before_any_call(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN a Stubber with nothing queued (any request would fail differently)
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # WHEN the limit is negative THEN ValueError, at call time, even for the iterators
         with pytest.raises(ValueError, match="limit"):
             service.query("pk = :pk", {":pk": "a"}, limit=-1)
@@ -268,7 +267,7 @@ def test_negative_limit_is_a_value_error_before_any_call(
 
 
 def test_non_int_limit_is_a_type_error(service: DynamoDBService) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN limit is a bool, float, str or None THEN TypeError
         for limit in (True, False, 2.0, "3", None):
             with pytest.raises(TypeError, match="limit"):
@@ -292,7 +291,7 @@ def test_query_passes_index_order_consistency_and_names_through(
         "ExpressionAttributeNames": {"#s": "status", "#n": "count"},
         "ExpressionAttributeValues": {":s": {"S": "open"}, ":n": {"N": "2"}},
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("query", page([], more=False), expected)
         # WHEN the query runs with every option
         result = service.query(
@@ -320,7 +319,7 @@ def test_scan_passes_index_consistency_and_names_through(service: DynamoDBServic
         "ExpressionAttributeNames": {"#s": "status"},
         "ExpressionAttributeValues": {":s": {"S": "open"}},
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("scan", page([], more=False), expected)
         # WHEN the scan runs with every option
         service.scan(
@@ -339,7 +338,7 @@ def test_client_errors_propagate_unchanged_and_are_logged_once(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN the second page fails on the server
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("scan", page([wire(1)], more=True), SCAN)
         stubber.add_client_error("scan", "ResourceNotFoundException", "gone")
         # WHEN the scan runs THEN botocore's own exception comes out
@@ -419,7 +418,7 @@ def test_query_on_moto_follows_1mb_pages_with_a_limit(service: DynamoDBService, 
 
 def test_iterators_send_nothing_until_the_first_next(service: DynamoDBService) -> None:
     query_calls, scan_calls = requests_of(service, "Query"), requests_of(service, "Scan")
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN the iterators are created
         rows = service.iter_query("pk = :pk", {":pk": "a"})
         scanned = service.iter_scan()
@@ -439,7 +438,7 @@ def test_breaking_after_the_first_page_sends_no_further_request(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
     query_calls = requests_of(service, "Query")
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN one queued page that says more pages exist
         stubber.add_response("query", page([wire(1), wire(2)], more=True), QUERY)
         # WHEN the caller reads the whole first page, then stops
@@ -452,13 +451,13 @@ def test_breaking_after_the_first_page_sends_no_further_request(
     # AND the INFO record says the caller stopped early, with the counts so far
     [done] = ours(caplog, logging.INFO)
     assert "stopped early" in done.getMessage()
-    assert done.__dict__["counts"] == {"pages": 1, "items": 2}
+    assert done.__dict__["counts"] == {"requests": 1, "pages": 1, "items": 2}
 
 
 def test_validation_errors_raise_at_call_time_not_at_first_next(
     service: DynamoDBService,
 ) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN the iterators get bad arguments THEN they raise at once
         with pytest.raises(ValueError, match="limit"):
             service.iter_query("pk = :pk", {":pk": "a"}, limit=-5)
@@ -483,28 +482,40 @@ def test_validation_errors_raise_at_call_time_not_at_first_next(
         stubber.assert_no_pending_responses()
 
 
-def test_iter_scan_memory_stays_at_about_a_page(service: DynamoDBService, table: str) -> None:
+@pytest.mark.parametrize("fast_reads", [False, True])
+def test_iter_scan_memory_stays_at_about_a_page(
+    service: DynamoDBService, table: str, logger: logging.Logger, fast_reads: bool
+) -> None:
     # GIVEN 160 items of 100 KB (16 MB: moto pages at 1 MB, so about 18 pages)
     size, count = 100_000, 160
     service.batch_write_items([{"pk": f"p{i}", "sk": i, "body": "x" * size} for i in range(count)])
-    requests = requests_of(service, "Scan")
+    config = service.config.model_copy(update={"fast_reads": fast_reads})
+    reader = DynamoDBService(logger=logger, config=config)
+    requests = requests_of(reader, "Scan")
     # WHEN iterating the scan under tracemalloc, keeping nothing
     tracemalloc.start()
     try:
-        seen = 0
-        for item in service.iter_scan():
+        seen, held = 0, 0
+        for item in reader.iter_scan():
             seen += len(item["body"])
+            held = max(held, tracemalloc.get_traced_memory()[0])
         _, streaming_peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
-        everything = service.scan()
+        everything = reader.scan()
         _, list_peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # THEN every byte was seen over many pages, with a peak far under the table's size
+        reader.close()
+    # THEN every byte was seen over many pages, holding about a page at a time
     assert seen == size * count and len(everything) == count
     assert len(requests) >= 2 * 10
-    assert streaming_peak < size * count / 3
-    assert streaming_peak < list_peak / 3
+    assert held < size * count / 8
+    if not fast_reads:
+        # AND botocore's parser peaks far under the table's size too; orjson's parse of
+        # a 1 MB page briefly takes about 13 MB (its value pool), so only what is held
+        # between items is bounded with fast reads
+        assert streaming_peak < size * count / 3
+        assert streaming_peak < list_peak / 3
 
 
 # -- parallel scan ------------------------------------------------------------------------
@@ -556,10 +567,11 @@ def test_parallel_scan_runs_segments_at_once_on_a_bounded_pool(
     service.client.meta.events.register("after-call.dynamodb.Scan", leave)
     # WHEN scanned in parallel
     result = service.scan(segments=segments)
-    # THEN segments overlapped, never more than the pool's 8 (or the segment count)
+    # THEN segments overlapped, never more than the connection pool (or the segment count)
     assert sorted(sks(result)) == list(range(40))
-    assert 2 <= running[1] <= min(segments, 8)
-    assert scan_threads() == []
+    assert 2 <= running[1] <= min(segments, service.config.max_pool_connections)
+    # AND the service's one pool never grew past the connection pool
+    assert len(scan_threads()) <= service.config.max_pool_connections
 
 
 def test_parallel_scan_with_a_filter_matches_the_plain_scan(
@@ -585,7 +597,7 @@ def test_bad_segments_fail_before_any_call(service: DynamoDBService) -> None:
         ("2", TypeError),
         (2.0, TypeError),
     ]
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN segments is out of range or not an int THEN it fails
         for segments, error in cases:
             with pytest.raises(error, match="segments"):
@@ -596,7 +608,7 @@ def test_bad_segments_fail_before_any_call(service: DynamoDBService) -> None:
 
 
 def test_parallel_scan_with_a_limit_is_a_value_error(service: DynamoDBService) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN segments > 1 and a limit THEN ValueError, no call
         with pytest.raises(ValueError, match="limit"):
             service.scan(limit=1, segments=2)
@@ -607,156 +619,96 @@ def test_parallel_scan_with_a_limit_is_a_value_error(service: DynamoDBService) -
         stubber.assert_no_pending_responses()
 
 
-# -- _paging.interleave with fake streams ------------------------------------------------
-
-
-class FakeStreams:
-    """Streams of labelled pages; counts fetches and the most running at once."""
-
-    def __init__(self, lengths: list[int], *, delay: float = 0.0, fail_at: int = -1) -> None:
-        self.lengths = lengths
-        self.delay = delay
-        self.fail_at = fail_at
-        self.lock = threading.Lock()
-        self.fetches = 0
-        self.running = 0
-        self.most_running = 0
-        self.started = 0
-
-    def _stream(self, number: int) -> Iterator[_paging.Page]:
-        for index in range(self.lengths[number]):
-            with self.lock:
-                self.fetches += 1
-                self.running += 1
-                self.most_running = max(self.most_running, self.running)
-            time.sleep(self.delay)
-            with self.lock:
-                self.running -= 1
-            if number == self.fail_at and index == 1:
-                raise RuntimeError(f"stream {number} failed")
-            yield [(number, index)]
-
-    def streams(self) -> Iterator[Iterator[_paging.Page]]:
-        for number in range(len(self.lengths)):
-            self.started += 1
-            yield self._stream(number)
+# -- _paging.PageLoop directly -------------------------------------------------------------
 
 
 def scan_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("dynamodb-scan")]
+    return [t for t in threading.enumerate() if t.name.startswith("dynamodb")]
 
 
-def test_interleave_yields_every_page_exactly_once() -> None:
-    # GIVEN 7 streams of different lengths, some empty
-    fake = FakeStreams([3, 0, 5, 1, 0, 4, 2])
-    # WHEN interleaved on 3 workers
-    pages = list(_paging.interleave(fake.streams(), 3))
-    # THEN each page arrives once, and each stream's pages in order
-    seen = [entry for page in pages for entry in page]
-    expected = [(n, i) for n, length in enumerate(fake.lengths) for i in range(length)]
-    assert sorted(seen) == expected and len(seen) == len(expected)
-    for number in range(7):
-        assert [i for n, i in seen if n == number] == list(range(fake.lengths[number]))
-    assert fake.started == 7 and scan_threads() == []
-
-
-def test_interleave_advances_at_most_workers_streams_at_once() -> None:
-    # GIVEN 12 slow streams
-    fake = FakeStreams([3] * 12, delay=0.002)
-    # WHEN interleaved on 4 workers
-    pages = _paging.interleave(fake.streams(), 4)
-    next(pages)
-    # THEN streams are started lazily
-    assert fake.started <= 5
-    rest = list(pages)
-    # AND never more than 4 ran at once, though all 36 pages came
-    assert len(rest) == 35
-    assert 1 <= fake.most_running <= 4
-
-
-def test_interleave_stopped_early_fetches_nothing_more() -> None:
-    # GIVEN 10 long streams on 3 workers
-    fake = FakeStreams([100] * 10, delay=0.001)
-    pages = _paging.interleave(fake.streams(), 3)
-    # WHEN the caller takes 4 pages and stops
-    taken = [next(pages) for _ in range(4)]
-    assert isinstance(pages, Generator)
-    pages.close()
-    # THEN at most the pages in flight were fetched beyond those taken, the pool is gone,
-    # and nothing is fetched afterwards
-    fetched = fake.fetches
-    assert len(taken) == 4 and fetched <= 4 + 3
-    assert scan_threads() == []
-    time.sleep(0.02)
-    assert fake.fetches == fetched
-
-
-def test_interleave_propagates_a_stream_failure() -> None:
-    # GIVEN stream 2 of 5 fails on its second page
-    fake = FakeStreams([3, 3, 3, 3, 3], fail_at=2)
-    # WHEN interleaved THEN the failure comes out unchanged and the pool is shut down
-    with pytest.raises(RuntimeError, match="stream 2 failed"):
-        list(_paging.interleave(fake.streams(), 2))
-    assert scan_threads() == []
-
-
-def test_pages_respects_the_cursor_and_exact_limit() -> None:
-    # GIVEN a fetch that serves 4 pages of 2 and records its requests
-    requests: list[dict[str, Any]] = []
-
-    def fetch(**request: Any) -> dict[str, Any]:
-        requests.append(request)
-        start = int(request.get("NextToken", "0"))
+def test_page_loop_follows_the_token_cursor_to_the_end() -> None:
+    # GIVEN a loop over a token-paged read with no limit
+    loop = _paging.PageLoop("ExecuteStatement", {"Statement": "s"}, cursor=_paging.TOKENS)
+    calls: list[dict[str, Any]] = []
+    pages: list[list[Any]] = []
+    # WHEN it is answered with 4 pages of 2, the last without a token
+    while (call := loop.next_call()) is not None:
+        calls.append(dict(call.params))
+        start = int(call.params.get("NextToken", "0"))
         response: dict[str, Any] = {"Items": [start, start + 1]}
         if start < 6:
             response["NextToken"] = str(start + 2)
-        return response
-
-    # WHEN read with a token cursor and no limit THEN every page
-    assert list(_paging.pages(fetch, {"Statement": "s"}, cursor=_paging.TOKENS)) == [
-        [0, 1],
-        [2, 3],
-        [4, 5],
-        [6, 7],
-    ]
-    # WHEN read with limit=3 and exact THEN Limit 3 then 1, 3 items
-    requests.clear()
-    got = list(_paging.pages(fetch, {}, limit=3, exact=True, cursor=_paging.TOKENS))
-    assert got == [[0, 1], [2]]
-    assert requests == [{"Limit": 3}, {"Limit": 1, "NextToken": "2"}]
+        pages.append(loop.receive(response))
+    # THEN every page was asked for from where the last stopped, and nothing was cut
+    assert pages == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    assert [c.get("NextToken") for c in calls] == [None, "2", "4", "6"]
+    assert all("Limit" not in c for c in calls) and loop.start is None and not loop.cut
 
 
-def test_abandoned_parallel_scan_shuts_its_pool_down(service: DynamoDBService, table: str) -> None:
+def test_page_loop_exact_sizing_asks_for_what_is_still_wanted() -> None:
+    # GIVEN a loop wanting 3 items, sized exactly
+    loop = _paging.PageLoop("Query", {}, limit=3, sizing="exact", cursor=_paging.TOKENS)
+    # WHEN the pages hold 2 items each
+    first = loop.next_call()
+    assert first is not None and first.params == {"Limit": 3}
+    assert loop.receive({"Items": [0, 1], "NextToken": "2"}) == [0, 1]
+    second = loop.next_call()
+    # THEN the second asks only for the 1 left, and the read ends there
+    assert second is not None and second.params == {"Limit": 1, "NextToken": "2"}
+    assert loop.receive({"Items": [2, 3], "NextToken": "4"}) == [2]
+    assert loop.cut and loop.done and loop.next_call() is None
+
+
+def test_page_loop_growing_sizing_doubles_the_limit_up_to_the_32_bit_maximum() -> None:
+    # GIVEN a loop wanting 2**30 matches through a filter (growing sizing)
+    loop = _paging.PageLoop("Scan", {}, limit=2**30, sizing="growing")
+    limits = []
+    # WHEN three empty pages come back, each with more to read
+    for n in range(3):
+        call = loop.next_call()
+        assert call is not None
+        limits.append(call.params["Limit"])
+        assert loop.receive({"Items": [], "LastEvaluatedKey": {"pk": {"S": str(n)}}}) == []
+    # THEN the limit doubled, capped at DynamoDB's maximum
+    assert limits == [2**30, _paging.MAX_LIMIT, _paging.MAX_LIMIT]
+
+
+def test_abandoned_parallel_scan_sends_nothing_more(service: DynamoDBService, table: str) -> None:
     # GIVEN 30 items in 30 partitions
     service.batch_write_items([{"pk": f"p{i}", "sk": i} for i in range(30)])
+    scans = requests_of(service, "Scan")
     # WHEN a parallel scan is abandoned after its first item
     rows = service.iter_scan(segments=4)
     assert next(rows)["pk"].startswith("p")
     assert isinstance(rows, Generator)
     rows.close()
-    # THEN no scan thread is left behind
-    assert scan_threads() == []
+    sent = len(scans)
+    # THEN nothing more is sent, the requests in flight were at most one per segment
+    time.sleep(0.05)
+    assert len(scans) == sent <= 4
+    # AND the pool's threads are bounded by the connection pool
+    assert len(scan_threads()) <= service.config.max_pool_connections
 
 
 def test_a_stream_left_open_across_close_sends_no_further_request(
     service: DynamoDBService,
 ) -> None:
     # GIVEN a scan stream whose first page has been read, more pages remaining
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("scan", page([wire(1)], more=True), SCAN)
         stream = service.iter_scan()
         assert next(stream)["sk"] == 1
         # WHEN the service is closed and the stream is asked for more
         service.close()
         # THEN it raises instead of sending the next Scan
-        with pytest.raises(RuntimeError, match="closed during the read"):
+        with pytest.raises(RuntimeError, match="scan: the service is closed"):
             next(stream)
         stubber.assert_no_pending_responses()
 
 
 def test_closing_after_the_last_page_was_read_is_no_error(service: DynamoDBService) -> None:
     # GIVEN a scan stream on its last page
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("scan", page([wire(1), wire(2)], more=False), SCAN)
         stream = service.iter_scan()
         assert next(stream)["sk"] == 1

@@ -20,7 +20,7 @@ from src.services.dynamodb.dynamodb_models import (
 )
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
-from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE, requests_of
+from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE, requests_of, stubbed
 
 LEDGER = "ledger"
 
@@ -102,7 +102,8 @@ def test_transaction_applies_every_action(
     [done] = [
         r for r in ours(caplog, logging.INFO) if r.__dict__["operation"] == "transact_write_items"
     ]
-    assert done.__dict__["counts"] == {"actions": 6}
+    # (requests: one DescribeTable per table, then the transaction)
+    assert done.__dict__["counts"] == {"actions": 6, "requests": 3}
     assert done.getMessage().startswith("transact_write_items on ledger,users")
 
 
@@ -201,11 +202,10 @@ def test_write_validation_fails_before_any_transaction(
     assert len(ours(caplog, logging.ERROR)) == len(cases) + 2
 
 
-def test_validation_after_the_key_lookup_sends_nothing_else(service: DynamoDBService) -> None:
-    with Stubber(service.client) as stubber:
-        # GIVEN only the key-schema lookup queued
-        stub_describe(stubber)
-        # WHEN the token is too long THEN ValueError, and no transaction was sent
+def test_a_bad_token_is_refused_before_any_request(service: DynamoDBService) -> None:
+    with stubbed(service) as stubber:
+        # GIVEN nothing queued, not even the key-schema lookup
+        # WHEN the token is too long THEN ValueError, and nothing at all was sent
         with pytest.raises(ValueError, match="client_request_token"):
             service.transact_write_items([Put(at("a"))], client_request_token="x" * 37)
         stubber.assert_no_pending_responses()
@@ -233,7 +233,7 @@ def test_client_request_token_and_request_shape_pass_through(service: DynamoDBSe
         ],
         "ClientRequestToken": "retry-42",
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN the exact request expected, after one key-schema lookup
         stub_describe(stubber)
         stubber.add_response("transact_write_items", {}, expected)
@@ -262,7 +262,7 @@ def test_cancellation_propagates_unchanged_and_logs_reason_codes_only(
         {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"},
         {"Code": "None"},
     ]
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN the server cancels the transaction
         stub_describe(stubber)
         stubber.add_client_error(
@@ -299,7 +299,7 @@ def test_cancellation_propagates_unchanged_and_logs_reason_codes_only(
 def test_error_record_carries_the_transaction_tables(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN a transaction on the default table that the server refuses
         stub_describe(stubber)
         stubber.add_client_error("transact_write_items", "ValidationException", "no")
@@ -340,7 +340,8 @@ def test_transact_get_returns_items_in_order_with_none_for_absent(
     done = [
         r for r in ours(caplog, logging.INFO) if r.__dict__["operation"] == "transact_get_items"
     ]
-    assert [r.__dict__["counts"] for r in done] == [{"items": 3}]
+    # (requests: the key-schema lookups, then the one TransactGetItems)
+    assert [r.__dict__["counts"] for r in done] == [{"requests": 3, "items": 3}]
 
 
 def test_transact_get_request_shape(service: DynamoDBService) -> None:
@@ -360,7 +361,7 @@ def test_transact_get_request_shape(service: DynamoDBService) -> None:
     response = {
         "Responses": [{}, {"Item": {"pk": {"S": "b"}, "sk": {"N": "2"}, "name": {"S": "B"}}}]
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN the default table (no table_name given) and the exact request expected
         stub_describe(stubber)
         stubber.add_response("transact_get_items", response, expected)
@@ -412,7 +413,7 @@ def test_transact_get_accepts_100_gets(service: DynamoDBService) -> None:
             for i in range(100)
         ]
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stub_describe(stubber)
         stubber.add_response("transact_get_items", {"Responses": responses}, expected)
         # WHEN read THEN all 100 were asked in one request, absent ones None
@@ -462,7 +463,7 @@ def test_statement_parameters_are_plain_values_converted(service: DynamoDBServic
         "ConsistentRead": False,
         "Parameters": [{"S": "a"}, {"N": "1"}],
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN the exact request expected
         stubber.add_response("execute_statement", {"Items": [row(1)]}, expected)
         # WHEN run with plain Python parameters
@@ -487,7 +488,7 @@ def test_statement_parameters_of_every_kind(service: DynamoDBService) -> None:
             {"L": [{"N": "1"}, {"S": "x"}]},
         ],
     }
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         stubber.add_response("execute_statement", {"Items": []}, expected)
         # WHEN run with consistent_read THEN both reach the request
         assert (
@@ -501,7 +502,7 @@ def test_statement_follows_next_token_across_pages(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
     base = {"Statement": 'SELECT * FROM "users"', "ConsistentRead": False}
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN 3 pages linked by NextToken
         stubber.add_response(
             "execute_statement", {"Items": [row(1), row(2)], "NextToken": "t1"}, base
@@ -516,13 +517,13 @@ def test_statement_follows_next_token_across_pages(
     # THEN all three pages were read, items in order
     assert [item["sk"] for item in items] == [1, 2, 3]
     [done] = ours(caplog, logging.INFO)
-    assert done.__dict__["counts"] == {"pages": 3, "items": 3}
+    assert done.__dict__["counts"] == {"requests": 3, "pages": 3, "items": 3}
     assert done.__dict__["operation"] == "execute_statement"
 
 
 def test_statement_limit_counts_results_across_pages(service: DynamoDBService) -> None:
     base = {"Statement": 'SELECT * FROM "users"', "ConsistentRead": False}
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN pages of 2 results, with more after the second
         stubber.add_response(
             "execute_statement", {"Items": [row(1), row(2)], "NextToken": "t1"}, base
@@ -542,7 +543,7 @@ def test_statement_limit_counts_results_across_pages(service: DynamoDBService) -
 def test_statement_validation_fails_before_any_call(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN nothing queued WHEN the arguments are wrong THEN they fail at once
         with pytest.raises(ValueError, match="limit"):
             service.execute_statement(SELECT, ["a", 1], limit=-1)
@@ -567,7 +568,7 @@ def test_statement_validation_fails_before_any_call(
 def test_statement_errors_propagate_and_are_logged_once(
     service: DynamoDBService, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with Stubber(service.client) as stubber:
+    with stubbed(service) as stubber:
         # GIVEN the server refuses the statement
         stubber.add_client_error(
             "execute_statement", "ValidationException", "Statement wasn't well formed"

@@ -8,23 +8,23 @@ import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from botocore.stub import Stubber
 from moto import mock_aws
+from mypy_boto3_dynamodb.client import DynamoDBClient
 
 from src.services.dynamodb._values import (
     check_sizes,
-    identity,
     item_decoder,
+    key_fingerprint,
     to_wire,
     to_wire_item,
     to_wire_values,
 )
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
-from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA, TABLE
+from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA, TABLE, stubbed
 
 KEY: dict[str, Any] = {"pk": "a", "sk": 1}
 NATIVE = item_decoder("native")
@@ -37,7 +37,6 @@ def decimal_service(logger: logging.Logger, config: DynamoDBConfig) -> Iterator[
     with mock_aws():
         fields = config.model_dump() | {"numbers": "decimal"}
         service = DynamoDBService(logger=logger, config=DynamoDBConfig(**fields))
-        service._sleep = lambda seconds: None
         service.create_table(TABLE, KEY_SCHEMA, ATTRIBUTES)
         yield service
         service.close()
@@ -60,8 +59,18 @@ def offline() -> Iterator[DynamoDBService]:
 
 
 def _stored(service: DynamoDBService, name: str) -> Any:
-    """The raw attribute value moto holds for ``name`` of the item at KEY."""
-    raw = service.client.get_item(TableName=TABLE, Key={"pk": {"S": "a"}, "sk": {"N": "1"}})
+    """The raw attribute value moto holds for ``name`` of the item at KEY.
+
+    Read with a plain botocore client: the service's own client parses reads fast
+    (binary stays base64 text there).
+    """
+    plain = cast(
+        DynamoDBClient, service._session.create_client("dynamodb", region_name="us-east-1")
+    )
+    try:
+        raw = plain.get_item(TableName=TABLE, Key={"pk": {"S": "a"}, "sk": {"N": "1"}})
+    finally:
+        plain.close()
     return raw["Item"][name]
 
 
@@ -265,7 +274,7 @@ def test_native_numbers_come_back_as_int_when_whole_and_float_otherwise() -> Non
         "tiny": {"N": "1e-130"},
         "big": {"N": "1" + "0" * 38},
     }
-    item = NATIVE(wire)  # type: ignore[arg-type]
+    item = NATIVE(wire)
     assert item == {
         "i": 42,
         "whole": 7,
@@ -312,22 +321,22 @@ def test_an_attribute_value_with_no_type_is_a_value_error() -> None:
         NATIVE({"a": {}})
 
 
-# -- identity ---------------------------------------------------------------------------------
+# -- key_fingerprint -----------------------------------------------------------------------
 
 
 def test_identity_treats_equal_numbers_as_the_same_key() -> None:
     ones = [to_wire_item({"pk": "a", "sk": one}) for one in (1, 1.0, Decimal("1.00"))]
-    assert len({identity(wire) for wire in ones}) == 1
-    assert identity(ones[0]) != identity(to_wire_item({"pk": "a", "sk": 2}))
-    assert identity(ones[0]) != identity(to_wire_item({"pk": "b", "sk": 1}))
+    assert len({key_fingerprint(wire) for wire in ones}) == 1
+    assert key_fingerprint(ones[0]) != key_fingerprint(to_wire_item({"pk": "a", "sk": 2}))
+    assert key_fingerprint(ones[0]) != key_fingerprint(to_wire_item({"pk": "b", "sk": 1}))
 
 
 def test_identity_ignores_attribute_order_and_tells_types_apart() -> None:
-    assert identity(to_wire_item({"pk": "a", "sk": 1})) == identity(
+    assert key_fingerprint(to_wire_item({"pk": "a", "sk": 1})) == key_fingerprint(
         to_wire_item({"sk": 1, "pk": "a"})
     )
-    assert identity(to_wire_item({"pk": "1"})) != identity(to_wire_item({"pk": 1}))
-    assert identity(to_wire_item({"pk": b"a"})) != identity(to_wire_item({"pk": "a"}))
+    assert key_fingerprint(to_wire_item({"pk": "1"})) != key_fingerprint(to_wire_item({"pk": 1}))
+    assert key_fingerprint(to_wire_item({"pk": b"a"})) != key_fingerprint(to_wire_item({"pk": "a"}))
 
 
 # -- through the service: put then get on moto ------------------------------------------------
@@ -506,7 +515,7 @@ def test_a_bad_value_is_refused_before_any_request(
     offline: DynamoDBService, call: Call, error: type[Exception], match: str
 ) -> None:
     # GIVEN a client that answers nothing: any request would raise UnStubbedResponseError
-    with Stubber(offline.client) as stub:
+    with stubbed(offline) as stub:
         # WHEN an operation is called with a value DynamoDB cannot hold
         # THEN the caller's error is raised, naming the attribute, and nothing was sent
         with pytest.raises(error, match=match):
@@ -574,7 +583,7 @@ def test_identity_keeps_38_digit_numbers_apart() -> None:
     a = {"k": {"N": "1" + "0" * 36 + "1"}}
     b = {"k": {"N": "1" + "0" * 36 + "2"}}
     # THEN they are different keys (a 28-digit context would round them together)
-    assert identity(a) != identity(b)
+    assert key_fingerprint(a) != key_fingerprint(b)
 
 
 # -- item sizes ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ a ``Fanout`` as tasks, and ``asyncio.sleep``s a ``Sleep``.
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
@@ -40,6 +41,19 @@ if TYPE_CHECKING:
     from types_aiobotocore_dynamodb.client import DynamoDBClient
 
 T = TypeVar("T")
+
+
+LARGE_BODY_BYTES = 2**20
+"""aiohttp writes a bytes body over 1 MB in one blocking call (and warns); a file it streams."""
+
+
+def _stream_large_body(request: Any, **_: Any) -> None:
+    """``before-send`` hook: hand aiohttp a large batch body as a file, read in pieces.
+
+    botocore rewinds it (``reset_stream``) for a retry; the signature covers the same bytes.
+    """
+    if isinstance(request.body, bytes) and len(request.body) > LARGE_BODY_BYTES:
+        request.body = io.BytesIO(request.body)
 
 
 async def _check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
@@ -86,6 +100,7 @@ class AsyncDynamoDBService(Operations, Awaiting):
         client = await context.__aenter__()
         self._contexts.append(context)
         client.meta.events.register("after-call.dynamodb", _check_crc32)
+        client.meta.events.register("before-send.dynamodb", _stream_large_body)
         if config.fast_reads:
             _fastread.register(client.meta.events)
         return client

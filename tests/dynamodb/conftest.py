@@ -11,7 +11,6 @@ from botocore.stub import Stubber
 from moto import mock_aws
 from mypy_boto3_dynamodb.type_defs import AttributeDefinitionTypeDef, KeySchemaElementTypeDef
 
-from src.services.dynamodb._connection import check_crc32
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
@@ -122,10 +121,5 @@ def _with_capacity(method: str, expected: Mapping[str, Any] | None) -> Mapping[s
 
 
 def stubbed(service: DynamoDBService) -> Stubber:
-    """A ``CapacityStubber`` on the service's client, without the ``after-call`` CRC32 hook.
-
-    ``check_crc32`` reads ``http_response.content``, and the Stubber's fake responses have
-    no raw body to read (``AttributeError``); CRC32 is covered by its own tests.
-    """
-    service.client.meta.events.unregister("after-call.dynamodb", check_crc32)
+    """A ``CapacityStubber`` on the service's client (its CRC32 hook reads no stubbed body)."""
     return CapacityStubber(service.client)

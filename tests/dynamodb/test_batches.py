@@ -213,6 +213,7 @@ def test_items_never_processed_raise_with_exactly_the_unwritten_items(
 
 
 def test_unprocessed_items_are_matched_by_key_value(service: DynamoDBService) -> None:
+    record_sleeps(service)
     # GIVEN an item whose number the server hands back normalised (7.50 -> 7.5)
     items = [{"pk": "a", "sk": Decimal("7.50")}, {"pk": "b", "sk": 1}]
     sent = [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"N": "7.50"}}}}]

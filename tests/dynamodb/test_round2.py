@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import Callable, Coroutine, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -266,14 +266,29 @@ def test_ping_refuses_a_string_timeout(offline: DynamoDBService) -> None:
 
 
 def test_ping_against_a_closed_port_is_false_quickly_with_one_attempt(
-    offline: DynamoDBService, caplog: pytest.LogCaptureFixture
+    logger: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # GIVEN nothing listening WHEN pinged with a short timeout
+    # GIVEN nothing listening, a config allowing 5 attempts, and the probe's attempts counted
+    config = DynamoDBConfig(
+        region_name="us-east-1",
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="secret",
+        endpoint_url=CLOSED_PORT,
+        max_attempts=5,
+    )
+    offline = DynamoDBService(logger=logger, config=config)
+    attempts: list[str] = []
+    probe = offline._make_client(probe=True, timeout=0.3)
+    probe.meta.events.register("before-send.dynamodb", lambda **_: attempts.append("sent"))
+    offline._probes[0.3] = probe
+    # WHEN pinged with a short timeout
     started = time.perf_counter()
     answer = offline.ping(timeout_seconds=0.3)
     # THEN False within about one timeout, after one attempt, logged once at ERROR
     assert answer is False
     assert time.perf_counter() - started < 2
+    assert attempts == ["sent"]
+    offline.close()
     [error] = [r for r in ours(caplog) if r.levelno == logging.ERROR]
     assert error.__dict__["counts"] == {}
     assert error.getMessage().startswith("ping failed after")
@@ -842,16 +857,29 @@ def test_decode_item_reads_a_streams_image_and_encode_item_round_trips() -> None
 
 def test_parse_read_leaves_errors_and_odd_bodies_alone() -> None:
     # GIVEN an error response, a non-JSON body and a JSON body that is not an object
-    for response in (
-        {"status_code": 400, "body": b'{"__type": "x"}'},
-        {"status_code": 200, "body": b"<html>"},
-        {"status_code": 200, "body": b"[1]"},
-    ):
-        custom: dict[str, Any] = {}
-        body = response["body"]
-        # WHEN parsed THEN nothing is customised and the body is left for botocore
-        _fastread.parse_read(response, custom)
-        assert custom == {} and response["body"] == body
+    marked = _fastread.SERVICE_CALL.set(True)
+    try:
+        for response in (
+            {"status_code": 400, "body": b'{"__type": "x"}'},
+            {"status_code": 200, "body": b"<html>"},
+            {"status_code": 200, "body": b"[1]"},
+        ):
+            custom: dict[str, Any] = {}
+            body = response["body"]
+            # WHEN parsed THEN nothing is customised and the body is left for botocore
+            _fastread.parse_read(response, custom)
+            assert custom == {} and response["body"] == body
+    finally:
+        _fastread.SERVICE_CALL.reset(marked)
+
+
+def test_parse_read_leaves_calls_the_service_did_not_make_alone() -> None:
+    # GIVEN a good read body, outside any call of the service (service.client used directly)
+    response: dict[str, Any] = {"status_code": 200, "body": b'{"Item": {"a": {"S": "x"}}}'}
+    custom: dict[str, Any] = {}
+    # WHEN parsed THEN botocore parses it, as ever
+    _fastread.parse_read(response, custom)
+    assert custom == {} and response["body"] == b'{"Item": {"a": {"S": "x"}}}'
 
 
 def test_parse_read_puts_keys_sent_back_in_botocores_form() -> None:
@@ -864,8 +892,12 @@ def test_parse_read_puts_keys_sent_back_in_botocores_form() -> None:
     )
     response: dict[str, Any] = {"status_code": 200, "body": body}
     custom: dict[str, Any] = {}
-    # WHEN parsed
-    _fastread.parse_read(response, custom)
+    # WHEN parsed, for a call the service made
+    marked = _fastread.SERVICE_CALL.set(True)
+    try:
+        _fastread.parse_read(response, custom)
+    finally:
+        _fastread.SERVICE_CALL.reset(marked)
     # THEN keys are bytes, items stay DynamoDB JSON, and the body is emptied
     assert custom["LastEvaluatedKey"] == {"pk": {"B": b"\x01\x02"}}
     assert custom["UnprocessedKeys"]["t"]["Keys"] == [{"pk": {"B": b"\x01\x02"}}]
@@ -947,28 +979,6 @@ def test_operations_on_the_class_are_their_descriptors() -> None:
 
 def _class_attr(name: str) -> Any:
     return getattr(DynamoDBService, name)
-
-
-def test_the_driver_bases_leave_running_to_the_drivers(config: DynamoDBConfig) -> None:
-    from src.services.dynamodb._api import Awaiting, Blocking
-
-    blocking, awaiting = Blocking(), Awaiting()
-
-    def steps() -> Iterator[Any]:
-        yield from ()
-
-    # WHEN a base driver is asked to run anything THEN NotImplementedError
-    with pytest.raises(NotImplementedError):
-        blocking._run(steps())  # type: ignore[arg-type]
-    with pytest.raises(NotImplementedError):
-        blocking._stream(steps())  # type: ignore[arg-type]
-    with pytest.raises(NotImplementedError):
-        awaiting._stream(steps())  # type: ignore[arg-type]
-    with pytest.raises(NotImplementedError):
-        _ = awaiting.exceptions
-    coroutine: Coroutine[Any, Any, Any] = awaiting._run(steps())  # type: ignore[arg-type]
-    with pytest.raises(NotImplementedError):
-        coroutine.send(None)
 
 
 def test_a_stream_that_ends_at_once_is_an_empty_iterator(service: DynamoDBService) -> None:
@@ -1085,3 +1095,17 @@ def test_filtered_pages_on_an_index_resume_after_the_last_match(
     )
     # THEN every match came once
     assert sorted(i["sk"] for p in pages for i in p.items) == [0, 3, 6, 9]
+
+
+def test_fast_reads_leave_the_public_client_as_botocore_makes_it(
+    service: DynamoDBService, table: str
+) -> None:
+    # GIVEN an item with binary, written through the service (fast reads on by default)
+    assert service.config.fast_reads is True
+    service.put_item({"pk": "bin", "sk": 1, "blob": b"\x00ab"})
+    # WHEN it is read through the service and through its public client directly
+    through_service = service.get_item({"pk": "bin", "sk": 1})
+    direct = service.client.get_item(TableName=table, Key={"pk": {"S": "bin"}, "sk": {"N": "1"}})
+    # THEN the service decodes it, and the client answers as plain botocore does (bytes)
+    assert through_service == {"pk": "bin", "sk": 1, "blob": b"\x00ab"}
+    assert direct["Item"]["blob"] == {"B": b"\x00ab"}

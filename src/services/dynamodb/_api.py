@@ -11,6 +11,7 @@ checks and the log records are the core's, so the twins cannot drift apart.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import (
     TYPE_CHECKING,
@@ -25,6 +26,7 @@ from typing import (
     overload,
 )
 
+from ._connection import redact_secrets
 from ._op_bulk import BulkSteps
 from ._op_items import ItemSteps
 from ._op_reads import ReadSteps
@@ -50,7 +52,10 @@ class Core(TableSteps, ItemSteps, ReadSteps, BulkSteps):
 class Driver:
     """What both services share: the core, and how they show themselves."""
 
-    _core: Core
+    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+        """Check both dependencies (``TypeError``) and keep the config's secrets out of logs."""
+        self._core = Core(logger, config)
+        redact_secrets(config)
 
     @property
     def config(self) -> DynamoDBConfig:
@@ -115,7 +120,8 @@ class _Bound:
         if self._signature is None:
             signature = inspect.signature(steps)
             parameters = list(signature.parameters.values())[1:]
-            self._signature = signature.replace(parameters=parameters)
+            empty = inspect.Signature.empty
+            self._signature = signature.replace(parameters=parameters, return_annotation=empty)
         call.__name__ = call.__qualname__ = self._name
         call.__doc__ = steps.__doc__
         call.__signature__ = self._signature  # type: ignore[attr-defined]

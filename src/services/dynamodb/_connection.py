@@ -95,7 +95,12 @@ def crc32_error(
 
 
 def check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
-    """``after-call`` hook of the blocking client: raise what ``crc32_error`` finds."""
+    """``after-call`` hook of the blocking client: raise what ``crc32_error`` finds.
+
+    The body is read only for a final attempt (a stubbed response has none to read).
+    """
+    if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
+        return
     if (error := crc32_error(http_response.headers, http_response.content, parsed)) is not None:
         raise error
 

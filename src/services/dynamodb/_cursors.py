@@ -75,6 +75,9 @@ def _checked_key(key: object) -> dict[str, Any]:
         if tag not in _KEY_TYPES or not isinstance(raw, str):
             raise ValueError("cursor is not one this service made (bad key)")
     try:
+        for value in key.values():
+            if "B" in value:
+                base64.b64decode(value["B"], validate=True)
         return to_botocore_key(key)
     except (binascii.Error, ValueError):
         raise ValueError("cursor is not one this service made (bad key)") from None

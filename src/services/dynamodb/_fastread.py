@@ -13,11 +13,15 @@ every attempt (a damaged body is retried, and ``check_crc32`` raises on the last
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
 
 from ._values import to_botocore_key
+
+SERVICE_CALL: ContextVar[bool] = ContextVar("dynamodb_service_call", default=False)
+"""Set by the drivers around their own calls: ``service.client`` used directly parses as ever."""
 
 READ_OPERATIONS = (
     "GetItem",
@@ -36,7 +40,7 @@ def parse_read(
     response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
 ) -> None:
     """Parse a successful read's body with orjson into ``customized_response_dict``."""
-    if response_dict["status_code"] >= 300:
+    if response_dict["status_code"] >= 300 or not SERVICE_CALL.get():
         return
     try:
         parsed = orjson.loads(response_dict["body"])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ._core import CoreBase
 from ._cursors import decode_cursor, encode_cursor
@@ -27,6 +28,8 @@ from ._requests import (
 from .dynamodb_models import Condition, Item, ItemIn, Names, Page
 
 CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
+P = ParamSpec("P")
+S = TypeVar("S")
 _STATEMENT_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_.\-]+)"?', re.IGNORECASE)
 
 
@@ -68,6 +71,40 @@ def _scan_request(table: str, arguments: dict[str, Any]) -> Request:
     )
 
 
+def collect(stream: Stream) -> Steps[list[Item]]:
+    """Run a stream to its end, passing its instructions through; return its items."""
+    items: list[Item] = []
+    try:
+        step = next(stream)
+        while True:
+            if type(step) is dict:
+                items.append(step)
+                step = next(stream)
+                continue
+            try:
+                outcome = yield step  # type: ignore[misc]
+            except Exception as error:
+                step = stream.throw(error)
+            else:
+                step = stream.send(outcome)
+    except StopIteration:
+        return items
+    finally:
+        stream.close()
+
+
+def collected(
+    stream: Callable[Concatenate[S, P], Stream],
+) -> Callable[Concatenate[S, P], Steps[list[Item]]]:
+    """The list form of a streaming read: same arguments, checks and log records."""
+
+    def listing(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Steps[list[Item]]:
+        return collect(stream(self, *args, **kwargs))
+
+    functools.update_wrapper(listing, stream)
+    return listing
+
+
 class Reader:
     """Pages of one read: one page loop, or several segments advanced ``width`` at a time."""
 
@@ -106,12 +143,6 @@ class ReadSteps(CoreBase):
                     yield item
         finally:
             op.counts["items"] = yielded
-
-    def _collect(self, op: Operation, reader: Reader) -> Steps[list[Item]]:
-        items: list[Item] = []
-        while (page := (yield from reader.next_page(self, op))) is not None:
-            items.extend(self.items_of(op, page))
-        return items
 
     def _query(self, op: Operation, limit: int, arguments: dict[str, Any]) -> Reader:
         request = _query_request(op.table, arguments)
@@ -160,25 +191,6 @@ class ReadSteps(CoreBase):
         with self.operation("query", table_name) as op:
             yield from self._stream(op, self._query(op, limit, arguments))
 
-    def query(
-        self,
-        key_condition_expression: Condition,
-        expression_attribute_values: ItemIn | None = None,
-        table_name: str | None = None,
-        limit: int = 0,
-        *,
-        expression_attribute_names: Names | None = None,
-        filter_expression: Condition | None = None,
-        index_name: str | None = None,
-        scan_index_forward: bool = True,
-        consistent_read: bool = False,
-        projection_expression: str | None = None,
-    ) -> Steps[list[Item]]:
-        """Return up to ``limit`` matching items (0: all), however many pages that takes."""
-        arguments = locals()
-        with self.operation("query", table_name) as op:
-            return (yield from self._collect(op, self._query(op, limit, arguments)))
-
     def iter_scan(
         self,
         filter_expression: Condition | None = None,
@@ -203,31 +215,6 @@ class ReadSteps(CoreBase):
             request = _scan_request(op.table, arguments)
             split = check_split(segment, total_segments)
             yield from self._stream(op, self._scan(limit, request, segments, split))
-
-    def scan(
-        self,
-        filter_expression: Condition | None = None,
-        expression_attribute_values: ItemIn | None = None,
-        table_name: str | None = None,
-        limit: int = 0,
-        *,
-        expression_attribute_names: Names | None = None,
-        index_name: str | None = None,
-        consistent_read: bool = False,
-        projection_expression: str | None = None,
-        segments: int = 1,
-        segment: int | None = None,
-        total_segments: int | None = None,
-    ) -> Steps[list[Item]]:
-        """Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel.
-
-        ``segment``/``total_segments`` read one share of the table, for split workers.
-        """
-        arguments = locals()
-        with self.operation("scan", table_name) as op:
-            request = _scan_request(op.table, arguments)
-            split = check_split(segment, total_segments)
-            return (yield from self._collect(op, self._scan(limit, request, segments, split)))
 
     def query_page(
         self,
@@ -311,6 +298,17 @@ class ReadSteps(CoreBase):
         cursor = None if start is None else encode_cursor(start, **where)
         return Page(self.items_of(op, wires), cursor)
 
+    query = collected(iter_query)
+    query.__doc__ = """Return up to ``limit`` matching items (0: all), however many pages it takes.
+
+    The list of what ``iter_query`` yields, with the same arguments.
+    """
+    scan = collected(iter_scan)
+    scan.__doc__ = """Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel.
+
+    The list of what ``iter_scan`` yields, with the same arguments.
+    """
+
     def execute_statement(
         self,
         statement: str,
@@ -329,4 +327,4 @@ class ReadSteps(CoreBase):
                 limit=check_limit(limit),
                 cursor=TOKENS,
             )
-            return (yield from self._collect(op, Reader(iter([loop]), 1)))
+            return (yield from collect(self._stream(op, Reader(iter([loop]), 1))))

@@ -19,8 +19,9 @@ from aiobotocore.session import AioSession
 from botocore.model import ServiceModel
 
 from . import _fastread
-from ._api import Awaiting, Core, Operations
-from ._connection import client_settings, crc32_error, credentials, redact_secrets, settings
+from ._api import Awaiting, Operations
+from ._connection import client_settings, crc32_error, credentials, settings
+from ._fastread import SERVICE_CALL
 from ._protocol import (
     AsyncSender,
     Call,
@@ -68,17 +69,13 @@ async def _check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> 
 class AsyncDynamoDBService(Operations, Awaiting):
     """High-level DynamoDB operations as coroutines, safe to share between the tasks of a loop.
 
-    The constructor makes no network call and needs no running loop; the aiobotocore
-    client is made on first use. Use ``async with`` or ``await service.close()``.
-
-    Args:
-        logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
-        config: region, credentials, endpoint, defaults and timeouts.
+    It takes the same ``logger`` and ``config`` as ``DynamoDBService``. The constructor
+    makes no network call and needs no running loop; the aiobotocore client is made on
+    first use. Use ``async with`` or ``await service.close()``.
     """
 
     def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
-        self._core = Core(logger, config)
-        redact_secrets(config)
+        super().__init__(logger, config)
         self._session = AioSession()
         if (keys := credentials(config)) is not None:
             self._session.set_credentials(*keys)
@@ -201,9 +198,11 @@ class AsyncDynamoDBService(Operations, Awaiting):
         """Send ``call``, counted in flight so that ``close()`` waits for it to finish."""
         self._in_flight += 1
         self._idle.clear()
+        marked = SERVICE_CALL.set(True)
         try:
             return await sender._make_api_call(call.operation, call.params)
         finally:
+            SERVICE_CALL.reset(marked)
             self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -121,11 +121,11 @@ class UnprocessedError(RuntimeError):
 class UnprocessedItemsError(UnprocessedError):
     """``batch_write_items`` could not write some items; ``unprocessed`` holds exactly those."""
 
-    def __init__(self, unprocessed: list[ItemIn], *, total: int, rounds: int) -> None:
+    def __init__(self, unprocessed: Sequence[ItemIn], *, total: int, rounds: int) -> None:
         super().__init__(
             f"{len(unprocessed)} of {total} items were not written after {rounds} resend rounds"
         )
-        self.unprocessed = unprocessed
+        self.unprocessed: list[ItemIn] = list(unprocessed)
 
 
 class UnprocessedKeysError(UnprocessedError):
@@ -135,12 +135,12 @@ class UnprocessedKeysError(UnprocessedError):
     """
 
     def __init__(
-        self, unprocessed: list[ItemIn], found: list[Item], *, total: int, rounds: int
+        self, unprocessed: Sequence[ItemIn], found: list[Item], *, total: int, rounds: int
     ) -> None:
         super().__init__(
             f"{len(unprocessed)} of {total} keys were not read after {rounds} resend rounds"
         )
-        self.unprocessed = unprocessed
+        self.unprocessed: list[ItemIn] = list(unprocessed)
         self.found = found
 
 

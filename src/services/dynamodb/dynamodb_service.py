@@ -16,8 +16,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from . import _fastread
-from ._api import Blocking, Core, Operations
-from ._connection import botocore_config, check_crc32, client_settings, redact_secrets, session
+from ._api import Blocking, Operations
+from ._connection import botocore_config, check_crc32, client_settings, session
+from ._fastread import SERVICE_CALL
 from ._protocol import Call, Fanout, Instruction, Probe, Sender, Sleep, Steps, Stream, resume
 from .dynamodb_models import DynamoDBConfig, Item
 
@@ -39,8 +40,7 @@ class DynamoDBService(Operations, Blocking):
     """
 
     def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
-        self._core = Core(logger, config)
-        redact_secrets(config)
+        super().__init__(logger, config)
         self._session = session(config)
         self._client: DynamoDBClient = self._make_client()
         self._resource: DynamoDBServiceResource | None = None
@@ -166,7 +166,11 @@ class DynamoDBService(Operations, Blocking):
         return self._probe(instruction)  # type: ignore[arg-type]
 
     def _send(self, call: Call) -> dict[str, Any]:
-        return cast(Sender, self._client)._make_api_call(call.operation, call.params)
+        marked = SERVICE_CALL.set(True)
+        try:
+            return cast(Sender, self._client)._make_api_call(call.operation, call.params)
+        finally:
+            SERVICE_CALL.reset(marked)
 
     def _probe(self, probe: Probe) -> dict[str, Any]:
         with self._lock:

@@ -20,6 +20,7 @@ from mypy_boto3_dynamodb.type_defs import (
 
 from src.services.dynamodb import _batching, _fastread, decode_item, encode_item
 from src.services.dynamodb._api import Core
+from src.services.dynamodb._connection import cache_user_agent
 from src.services.dynamodb._observe import Operation
 from src.services.dynamodb._protocol import Call, Fanout, Instruction, Sleep
 from src.services.dynamodb.dynamodb_models import (
@@ -1109,3 +1110,44 @@ def test_fast_reads_leave_the_public_client_as_botocore_makes_it(
     # THEN the service decodes it, and the client answers as plain botocore does (bytes)
     assert through_service == {"pk": "bin", "sk": 1, "blob": b"\x00ab"}
     assert direct["Item"]["blob"] == {"B": b"\x00ab"}
+
+
+def _components(user_agent: str | bytes) -> set[str]:
+    text = user_agent.decode() if isinstance(user_agent, bytes) else user_agent
+    parts = set(text.split())
+    features = {part for part in parts if part.startswith("m/")}
+    return (parts - features) | {f"m/{f}" for part in features for f in part[2:].split(",")}
+
+
+def test_the_user_agent_is_built_once_and_is_what_botocore_builds(
+    service: DynamoDBService, table: str
+) -> None:
+    # GIVEN a recorder, at send time, of the header sent and of botocore's own build of it
+    creator = service.client._user_agent_creator  # type: ignore[attr-defined]
+    seen: list[tuple[set[str], set[str]]] = []
+
+    def record(request: Any, **_: Any) -> None:
+        built = type(creator).to_string(creator)
+        seen.append((_components(request.headers["User-Agent"]), _components(built)))
+
+    service.client.meta.events.register("before-send.dynamodb", record)
+    # WHEN the service reads a key three times
+    for _ in range(3):
+        service.get_item({"pk": "a", "sk": 1}, table)
+    # THEN every header is what botocore builds (feature ids compared as a set: botocore
+    # itself lists them in set order)
+    assert len(seen) == 3
+    assert all(sent == built for sent, built in seen)
+    # AND for one set of feature ids it is built once: the very same string comes back
+    assert creator.to_string() is creator.to_string()
+
+
+def test_a_client_without_botocores_user_agent_internals_is_left_alone() -> None:
+    # GIVEN something that is not a botocore client with a user-agent builder
+    class Bare:
+        pass
+
+    bare = Bare()
+    # WHEN the cache is asked to wrap it THEN nothing is added to it
+    cache_user_agent(bare)
+    assert vars(bare) == {}

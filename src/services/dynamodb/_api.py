@@ -34,15 +34,47 @@ from ._op_tables import TableSteps
 from ._protocol import Steps, Stream
 from .dynamodb_models import Condition, DynamoDBConfig, Item, ItemIn, Names
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import Exceptions
-
 P = ParamSpec("P")
 T = TypeVar("T")
 S = TypeVar("S")
 A = TypeVar("A")
 N_co = TypeVar("N_co", covariant=True)
 O_co = TypeVar("O_co", covariant=True)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import Exceptions
+
+    class ReturnsOld(Protocol[N_co, O_co]):
+        """``put_item``/``delete_item``: ``N_co`` by default, ``O_co`` with ``return_old=True``."""
+
+        @overload
+        def __call__(
+            self,
+            item_or_key: ItemIn,
+            /,
+            table_name: str | None = None,
+            *,
+            condition_expression: Condition | None = None,
+            expression_attribute_names: Names | None = None,
+            expression_attribute_values: ItemIn | None = None,
+            return_old: Literal[False] = False,
+        ) -> N_co: ...
+        @overload
+        def __call__(
+            self,
+            item_or_key: ItemIn,
+            /,
+            table_name: str | None = None,
+            *,
+            condition_expression: Condition | None = None,
+            expression_attribute_names: Names | None = None,
+            expression_attribute_values: ItemIn | None = None,
+            return_old: bool,
+        ) -> O_co: ...
+
+    _Old = Item | None
+    SyncReturnsOld = ReturnsOld[None, _Old]
+    AsyncReturnsOld = ReturnsOld[Coroutine[Any, Any, None], Coroutine[Any, Any, _Old]]
 
 
 class Core(TableSteps, ItemSteps, ReadSteps, BulkSteps):
@@ -183,40 +215,6 @@ class typed(_Bound, Generic[S, A]):  # noqa: N801 - used like a decorator
         if driver is None:
             return self
         return self._bind(driver, driver._run)  # type: ignore[attr-defined]
-
-
-class ReturnsOld(Protocol[N_co, O_co]):
-    """``put_item``/``delete_item``: ``N_co`` by default, ``O_co`` with ``return_old=True``."""
-
-    @overload
-    def __call__(
-        self,
-        item_or_key: ItemIn,
-        /,
-        table_name: str | None = None,
-        *,
-        condition_expression: Condition | None = None,
-        expression_attribute_names: Names | None = None,
-        expression_attribute_values: ItemIn | None = None,
-        return_old: Literal[False] = False,
-    ) -> N_co: ...
-    @overload
-    def __call__(
-        self,
-        item_or_key: ItemIn,
-        /,
-        table_name: str | None = None,
-        *,
-        condition_expression: Condition | None = None,
-        expression_attribute_names: Names | None = None,
-        expression_attribute_values: ItemIn | None = None,
-        return_old: bool,
-    ) -> O_co: ...
-
-
-_Old = Item | None
-SyncReturnsOld = ReturnsOld[None, _Old]
-AsyncReturnsOld = ReturnsOld[Coroutine[Any, Any, None], Coroutine[Any, Any, _Old]]
 
 
 class Operations:

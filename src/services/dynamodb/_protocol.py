@@ -12,26 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 T = TypeVar("T")
 
 Response: TypeAlias = dict[str, Any]
 """botocore's parsed answer to one call (items still in attribute-value form)."""
 
+if TYPE_CHECKING:
 
-class Sender(Protocol):
-    """botocore's one entry point every client method goes through (typed methods call it)."""
+    class Sender(Protocol):
+        """botocore's one entry point every client method goes through (typed methods call it)."""
 
-    def _make_api_call(self, operation_name: str, api_params: Mapping[str, Any]) -> Response: ...
+        def _make_api_call(
+            self, operation_name: str, api_params: Mapping[str, Any]
+        ) -> Response: ...
 
+    class AsyncSender(Protocol):
+        """aiobotocore's async entry point, the same as botocore's."""
 
-class AsyncSender(Protocol):
-    """aiobotocore's async entry point, the same as botocore's."""
-
-    def _make_api_call(
-        self, operation_name: str, api_params: Mapping[str, Any]
-    ) -> Awaitable[Response]: ...
+        def _make_api_call(
+            self, operation_name: str, api_params: Mapping[str, Any]
+        ) -> Awaitable[Response]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,13 +227,24 @@ def to_botocore_key(wire: Mapping[str, Any]) -> Wire:
     return converted
 
 
+def _number_value(text: str) -> int | Decimal:
+    """A number's value, hashable: a plain integer as an ``int`` (fast), else a ``Decimal``.
+
+    An ``int`` and an equal ``Decimal`` compare and hash alike, so ``5`` and ``5.0`` match.
+    """
+    digits = text[1:] if text[:1] == "-" else text
+    if digits.isdigit() and len(digits) < 19:
+        return int(text)
+    return Decimal(str(text)).normalize(_EXACT)
+
+
 def key_fingerprint(wire: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:
     """Return a hashable fingerprint of a wire key: equal numbers match (1, 1.0, 1.00)."""
     parts: list[tuple[str, str, Any]] = []
     for name in sorted(wire):
         for tag, raw in wire[name].items():
             if tag == "N":
-                raw = Decimal(str(raw)).normalize(_EXACT)
+                raw = _number_value(raw)
             elif tag == "B":
                 raw = _binary(raw)
             parts.append((name, tag, raw))

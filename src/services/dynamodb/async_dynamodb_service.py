@@ -20,10 +20,15 @@ from botocore.model import ServiceModel
 
 from . import _fastread
 from ._api import Awaiting, Operations
-from ._connection import client_settings, crc32_error, credentials, settings
+from ._connection import (
+    cache_user_agent,
+    client_settings,
+    crc32_error,
+    credentials,
+    settings,
+)
 from ._fastread import SERVICE_CALL
 from ._protocol import (
-    AsyncSender,
     Call,
     Fanout,
     Instruction,
@@ -40,6 +45,8 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb.client import Exceptions
     from types_aiobotocore_dynamodb.client import DynamoDBClient
+
+    from ._protocol import AsyncSender
 
 T = TypeVar("T")
 
@@ -97,6 +104,7 @@ class AsyncDynamoDBService(Operations, Awaiting):
         client = await context.__aenter__()
         self._contexts.append(context)
         client.meta.events.register("after-call.dynamodb", _check_crc32)
+        cache_user_agent(client)
         client.meta.events.register("before-send.dynamodb", _stream_large_body)
         if config.fast_reads:
             _fastread.register(client.meta.events)
@@ -192,7 +200,7 @@ class AsyncDynamoDBService(Operations, Awaiting):
     async def _send(self, call: Call) -> dict[str, Any]:
         self._core.check_open("client")
         client = self._client or await self._the_client()
-        return await self._flying(cast(AsyncSender, client), call)
+        return await self._flying(cast("AsyncSender", client), call)
 
     async def _flying(self, sender: AsyncSender, call: Call) -> dict[str, Any]:
         """Send ``call``, counted in flight so that ``close()`` waits for it to finish."""
@@ -215,7 +223,7 @@ class AsyncDynamoDBService(Operations, Awaiting):
                 probe=True, timeout=timeout
             )
             self._probes[timeout] = client
-        return await self._flying(cast(AsyncSender, client), probe.call)
+        return await self._flying(cast("AsyncSender", client), probe.call)
 
     async def _fan_out(self, fanout: Fanout) -> list[dict[str, Any]]:
         """Send the calls as tasks, at most ``concurrency`` at once; a failure stops the rest."""

@@ -11,22 +11,24 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from . import _fastread
 from ._api import Blocking, Operations
-from ._connection import botocore_config, check_crc32, client_settings, session
+from ._connection import botocore_config, cache_user_agent, check_crc32, client_settings, session
 from ._fastread import SERVICE_CALL
-from ._protocol import Call, Fanout, Instruction, Probe, Sender, Sleep, Steps, Stream, resume
+from ._protocol import Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
 from .dynamodb_models import DynamoDBConfig, Item
 
 if TYPE_CHECKING:
     import logging
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from mypy_boto3_dynamodb.client import DynamoDBClient, Exceptions
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
+    from ._protocol import Sender
 
 T = TypeVar("T")
 
@@ -56,6 +58,7 @@ class DynamoDBService(Operations, Blocking):
             config=botocore_config(config, probe=probe, timeout=timeout),
         )
         client.meta.events.register("after-call.dynamodb", check_crc32)
+        cache_user_agent(client)
         if config.fast_reads:
             _fastread.register(client.meta.events)
         return client
@@ -168,7 +171,7 @@ class DynamoDBService(Operations, Blocking):
     def _send(self, call: Call) -> dict[str, Any]:
         marked = SERVICE_CALL.set(True)
         try:
-            return cast(Sender, self._client)._make_api_call(call.operation, call.params)
+            return cast("Sender", self._client)._make_api_call(call.operation, call.params)
         finally:
             SERVICE_CALL.reset(marked)
 
@@ -178,11 +181,13 @@ class DynamoDBService(Operations, Blocking):
             if client is None:
                 client = self._make_client(probe=True, timeout=probe.timeout_seconds)
                 self._probes[probe.timeout_seconds] = client
-        return cast(Sender, client)._make_api_call(probe.call.operation, probe.call.params)
+        return cast("Sender", client)._make_api_call(probe.call.operation, probe.call.params)
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
                 self._pool = ThreadPoolExecutor(
                     max_workers=self._core.config.max_pool_connections,
                     thread_name_prefix="dynamodb",
@@ -198,6 +203,8 @@ class DynamoDBService(Operations, Blocking):
         waiting = iter(enumerate(calls))
         running: dict[Future[dict[str, Any]], int] = {}
         failures: list[BaseException] = []
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         while self._top_up(running, waiting, fanout.concurrency, failures):
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:

@@ -409,6 +409,25 @@ def test_nested_maps_lists_and_sets_round_trip(service: DynamoDBService, table: 
     assert _stored(service, "nums")["NS"]
 
 
+def test_native_mode_gives_the_nearest_float_past_17_significant_digits(
+    service: DynamoDBService, table: str
+) -> None:
+    # GIVEN a non-integer of 38 significant digits, and a 38-digit integer, stored exactly
+    exact = Decimal("3.1415926535897932384626433832795028841")
+    service.put_item({**KEY, "pi": exact, "big": 10**37 + 1})
+    # WHEN it is read in native mode (the default)
+    item = service.get_item(KEY)
+    assert item is not None
+    # THEN the non-integer is the nearest float, no longer the stored value (README:
+    # money belongs in numbers="decimal"), while the integer stays exact
+    assert type(item["pi"]) is float
+    assert item["pi"] == float(exact)
+    assert Decimal(item["pi"]) != exact
+    assert item["big"] == 10**37 + 1 and type(item["big"]) is int
+    # AND DynamoDB still holds every digit
+    assert _stored(service, "pi") == {"N": str(exact)}
+
+
 def test_decimal_mode_returns_every_number_as_the_exact_decimal(
     decimal_service: DynamoDBService,
 ) -> None:

@@ -63,8 +63,10 @@ def _once(targets: Sequence[Target], key_of: Callable[[Target], Mapping[str, Any
         seen.add(marker)
 
 
-def _write_item(action: WriteAction, table: str) -> tuple[TransactWriteItemTypeDef, Target]:
-    names, what = action.expression_attribute_names, ""
+def _write_item(
+    action: WriteAction, table: str, what: str
+) -> tuple[TransactWriteItemTypeDef, Target]:
+    names = action.expression_attribute_names
     if isinstance(action, Put):
         put = put_request(
             table,
@@ -116,9 +118,9 @@ def write_request(
             raise TypeError(
                 f"{what} is a {type(action).__name__}, not a Put, Update, Delete or ConditionCheck"
             )
-        item, target = _write_item(action, resolve(action.table_name))
+        item, target = _write_item(action, resolve(action.table_name), what)
         items.append(item)
-        targets.append(Target(target.table, target.wire, target.key_only, what))
+        targets.append(target)
     _once([t for t in targets if t.key_only], lambda target: target.wire)
     request: TransactWriteItemsInputTypeDef = {"TransactItems": items}
     if token is not None:

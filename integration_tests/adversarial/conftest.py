@@ -4,6 +4,12 @@ Every test gets its own ``FaultProxy`` in front of the session's DynamoDB Local,
 own services (closed afterwards) and its own uniquely named table, created and read
 back *directly* on DynamoDB Local with a plain boto3 client, so what a test asserts
 about the table never goes through the proxy or the service under test.
+
+Every test that makes a service runs against both twins (the ``twin`` parameter):
+``DynamoDBService`` itself, and ``AsyncDynamoDBService`` through ``SyncOverAsync``
+(its own loop in a thread), typed as the blocking service whose interface it offers.
+A test about the blocking service alone (its threads, its urllib3 pool) says so with
+``@pytest.mark.sync_only("why")`` and then runs against ``DynamoDBService`` only.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
@@ -22,14 +28,36 @@ from integration_tests.support import (
     ATTRIBUTES,
     KEY_SCHEMA,
     ServiceFactory,
+    SyncOverAsync,
     make_config,
     plain_client,
     unique_table_name,
 )
+from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
+from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 LOGGER_NAME = "integration_tests.adversarial"
 _DESERIALIZE = TypeDeserializer().deserialize
+TWINS = ("sync", "async")
+"""``sync``: ``DynamoDBService``; ``async``: ``AsyncDynamoDBService`` behind ``SyncOverAsync``."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sync_only(reason): the test is about the blocking service alone; no async twin run",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run every test that makes a service (it needs ``twin``) once per twin."""
+    if "twin" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sync_only")
+    if marker is not None and not (marker.args or marker.kwargs.get("reason")):
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: sync_only needs a reason")
+    metafunc.parametrize("twin", ["sync"] if marker is not None else list(TWINS))
 
 
 def service_logger() -> logging.Logger:
@@ -122,34 +150,63 @@ def proxy(dynamodb_endpoint: str) -> Iterator[FaultProxy]:
         yield fault_proxy
 
 
-def _factory(endpoint_url: str, made: list[DynamoDBService]) -> ServiceFactory:
-    def make(**overrides: Any) -> DynamoDBService:
-        service = DynamoDBService(
-            logger=service_logger(), config=make_config(endpoint_url, **overrides)
-        )
+Made = list[DynamoDBService | SyncOverAsync]
+
+
+def make_service(
+    twin: str, endpoint_url: str, made: Made | None = None, /, **overrides: Any
+) -> DynamoDBService:
+    """A service of ``twin`` on ``endpoint_url`` (config overrides as keywords).
+
+    The async twin comes behind ``SyncOverAsync``, typed as the blocking service whose
+    interface it offers; ``made`` collects what ``close_all`` must close.
+    """
+    return service_of(twin, make_config(endpoint_url, **overrides), made)
+
+
+def service_of(twin: str, config: DynamoDBConfig, made: Made | None = None) -> DynamoDBService:
+    """A service of ``twin`` with ``config`` (see ``make_service``)."""
+    service: DynamoDBService | SyncOverAsync
+    if twin == "sync":
+        service = DynamoDBService(logger=service_logger(), config=config)
+    else:
+        service = SyncOverAsync(AsyncDynamoDBService(logger=service_logger(), config=config))
+    if made is not None:
         made.append(service)
-        return service
+    return cast(DynamoDBService, service)
+
+
+def close_all(made: Made) -> None:
+    """Close every service made (the async twin's adapter: its loop and thread too)."""
+    for service in made:
+        if isinstance(service, SyncOverAsync):
+            service.shutdown()
+        else:
+            service.close()
+
+
+def _factory(twin: str, endpoint_url: str, made: Made) -> ServiceFactory:
+    def make(**overrides: Any) -> DynamoDBService:
+        return make_service(twin, endpoint_url, made, **overrides)
 
     return make
 
 
 @pytest.fixture
-def service_via_proxy(proxy: FaultProxy) -> Iterator[ServiceFactory]:
-    """Services on ``proxy.endpoint_url`` (config overrides as keywords), closed afterwards."""
-    made: list[DynamoDBService] = []
+def service_via_proxy(proxy: FaultProxy, twin: str) -> Iterator[ServiceFactory]:
+    """Services of ``twin`` on ``proxy.endpoint_url`` (config overrides), closed afterwards."""
+    made: Made = []
     try:
-        yield _factory(proxy.endpoint_url, made)
+        yield _factory(twin, proxy.endpoint_url, made)
     finally:
-        for service in made:
-            service.close()
+        close_all(made)
 
 
 @pytest.fixture
-def direct_service(dynamodb_endpoint: str) -> Iterator[ServiceFactory]:
-    """Services straight on DynamoDB Local (no proxy), closed afterwards."""
-    made: list[DynamoDBService] = []
+def direct_service(dynamodb_endpoint: str, twin: str) -> Iterator[ServiceFactory]:
+    """Services of ``twin`` straight on DynamoDB Local (no proxy), closed afterwards."""
+    made: Made = []
     try:
-        yield _factory(dynamodb_endpoint, made)
+        yield _factory(twin, dynamodb_endpoint, made)
     finally:
-        for service in made:
-            service.close()
+        close_all(made)

@@ -4,13 +4,15 @@ Every DynamoDB call is ``POST /`` with ``X-Amz-Target: DynamoDB_20120810.<Operat
 and a JSON body. The proxy forwards calls upstream unchanged unless told otherwise;
 every body it sends back carries a recomputed ``Content-Length`` and ``x-amz-crc32``.
 
-Per-request faults (``throttle``, ``server_errors``, ``hang``, ``drop_mid_response``)
-are checked in that order; a request uses up at most one of them. Batch faults
+Per-request faults (``throttle``, ``server_errors``, ``hang``, ``drop_mid_response``,
+``corrupt_body``) are checked in that order; a request uses up at most one of them. Batch faults
 (``unprocessed_*``, ``withhold_*``) apply to requests no per-request fault took.
 Beware: botocore does not enforce ``Content-Length``; a truncated body is caught only
 by its CRC check, which in ``standard``/``adaptive`` retry mode is a retry condition:
 on the last attempt botocore returns the truncated parse (fields missing) and raises
 nothing. ``drop_mid_response(n, reset=True)`` sends a TCP reset instead, which raises.
+``corrupt_body`` damages a body in place (same length, still valid JSON, but saying
+something else) under the CRC of the undamaged one: only the CRC check can notice.
 """
 
 from __future__ import annotations
@@ -63,6 +65,29 @@ class _Counter:
         if self.remaining is not None:
             self.remaining -= 1
         return True
+
+
+def corrupt(payload: bytes) -> bytes:
+    """``payload`` with every lowercase ASCII letter inside a JSON string made uppercase.
+
+    The length stays, and so does valid JSON (``true``/``false``/``null`` and numbers are
+    outside strings): ``"Item"`` becomes ``"ITEM"``, ``"S"`` stays, ``"value-1"`` becomes
+    ``"VALUE-1"``. A parser that trusts it sees a different, plausible answer.
+    """
+    damaged = bytearray(payload)
+    inside = escaped = False
+    for index, byte in enumerate(damaged):
+        if not inside:
+            inside = byte == 0x22  # "
+        elif escaped:
+            escaped = False
+        elif byte == 0x5C:  # backslash
+            escaped = True
+        elif byte == 0x22:
+            inside = False
+        elif 0x61 <= byte <= 0x7A:  # a-z
+            damaged[index] = byte ^ 0x20
+    return bytes(damaged)
 
 
 def last_share(fraction: float) -> Selector:
@@ -158,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (OSError, http.client.HTTPException):  # upstream gone: hang up, like it did
             self.close_connection = True
             return
-        self._reply(reply, cut=fault in ("drop", "reset"))
+        self._reply(reply, cut=fault in ("drop", "reset"), damage=fault == "corrupt")
         if fault == "reset":  # RST, not FIN: linger 0, closed before the server's shutdown
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
@@ -180,7 +205,7 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         return response.status, kept, payload
 
-    def _reply(self, reply: Reply, *, cut: bool = False) -> None:
+    def _reply(self, reply: Reply, *, cut: bool = False, damage: bool = False) -> None:
         status, headers, payload = reply
         self.send_response(status)
         for name, value in headers:
@@ -188,6 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("x-amz-crc32", str(zlib.crc32(payload)))
         self.end_headers()
+        if damage:
+            payload = corrupt(payload)
         self.wfile.write(payload[: len(payload) // 2] if cut else payload)
         self.close_connection = self.close_connection or cut
 
@@ -261,6 +288,14 @@ class FaultProxy:
         """Forward the next n requests, answer headers and half the body, close (or reset)."""
         self._set_fault("reset" if reset else "drop", n, operation)
 
+    def corrupt_body(self, n: int, *, operation: str | None = None) -> None:
+        """Forward the next n requests; answer each body damaged in place (see ``corrupt``).
+
+        Same status, same ``Content-Length``, still valid JSON, under the ``x-amz-crc32``
+        of the undamaged body: only a CRC check tells.
+        """
+        self._set_fault("corrupt", n, operation)
+
     def _set_rule(self, operation: str, select: Selector, rounds: int | None) -> None:
         with self._lock:
             self._rules[operation] = (select, _Counter(rounds, operation))
@@ -290,7 +325,7 @@ class FaultProxy:
     def _plan(self, operation: str) -> tuple[str | None, Selector | None]:
         with self._lock:
             self._requests.append(operation)
-            for name in ("throttle", "server_error", "hang", "drop", "reset"):
+            for name in ("throttle", "server_error", "hang", "drop", "reset", "corrupt"):
                 if name in self._faults and self._faults[name].take(operation):
                     return name, None
             rule = self._rules.get(operation)

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from integration_tests.adversarial.conftest import LOGGER_NAME, service_logger, stored_items
 from integration_tests.adversarial.proxy import FaultProxy
-from integration_tests.support import ServiceFactory, make_config
+from integration_tests.support import ServiceFactory
 from src.services.dynamodb.dynamodb_models import (
     ConditionCheck,
     Delete,
@@ -907,11 +907,10 @@ def test_bad_input_fails_clearly_and_writes_nothing(
 
 
 def test_a_service_with_a_default_table_judges_names_the_same_way(
-    dynamodb_endpoint: str,
+    direct_service: ServiceFactory,
 ) -> None:
     # GIVEN a service whose default table is legal  WHEN an illegal name is passed explicitly
-    config = make_config(dynamodb_endpoint, default_table_name="a-legal-default")
-    with DynamoDBService(logger=service_logger(), config=config) as service:
-        # THEN the explicit name is judged, not silently replaced by the default
-        with pytest.raises(ValueError, match="illegal table name"):
-            service.put_item(item(), "x")
+    service = direct_service(default_table_name="a-legal-default")
+    # THEN the explicit name is judged, not silently replaced by the default
+    with pytest.raises(ValueError, match="illegal table name"):
+        service.put_item(item(), "x")

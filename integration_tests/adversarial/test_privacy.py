@@ -27,7 +27,13 @@ from botocore.exceptions import (
 from mypy_boto3_dynamodb import DynamoDBClient
 from pydantic import ValidationError
 
-from integration_tests.adversarial.conftest import drop_table_directly, service_logger
+from integration_tests.adversarial.conftest import (
+    Made,
+    close_all,
+    drop_table_directly,
+    service_logger,
+    service_of,
+)
 from integration_tests.adversarial.proxy import FaultProxy
 from integration_tests.support import ATTRIBUTES, KEY_SCHEMA, make_config, unique_table_name
 from src.services.dynamodb.dynamodb_models import (
@@ -129,20 +135,23 @@ def secret_config(endpoint_url: str, table: str, read_timeout: float) -> DynamoD
 
 
 @pytest.fixture
-def secret_service(proxy: FaultProxy, table: str) -> Iterator[DynamoDBService]:
-    """A service through the proxy with distinctive credentials."""
-    config = secret_config(proxy.endpoint_url, table, read_timeout=10.0)
-    with DynamoDBService(logger=service_logger(), config=config) as service:
-        yield service
+def secret_service(proxy: FaultProxy, table: str, twin: str) -> Iterator[DynamoDBService]:
+    """A service of ``twin`` through the proxy with distinctive credentials."""
+    made: Made = []
+    try:
+        yield service_of(twin, secret_config(proxy.endpoint_url, table, read_timeout=10.0), made)
+    finally:
+        close_all(made)
 
 
 @pytest.fixture
-def hasty_secret_service(proxy: FaultProxy, table: str) -> Iterator[DynamoDBService]:
+def hasty_secret_service(proxy: FaultProxy, table: str, twin: str) -> Iterator[DynamoDBService]:
     """The same credentials with a 0.5 s read timeout, for the hanging endpoint."""
-    with DynamoDBService(
-        logger=service_logger(), config=secret_config(proxy.endpoint_url, table, 0.5)
-    ) as service:
-        yield service
+    made: Made = []
+    try:
+        yield service_of(twin, secret_config(proxy.endpoint_url, table, 0.5), made)
+    finally:
+        close_all(made)
 
 
 def test_every_operation_that_succeeds_keeps_secrets_and_values_out_of_logs(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -23,7 +24,7 @@ from mypy_boto3_dynamodb import DynamoDBClient
 from mypy_boto3_dynamodb.type_defs import KeysAndAttributesTypeDef, WriteRequestTypeDef
 
 from devtools.dynamodb_local import DynamoDBLocal
-from integration_tests.adversarial.proxy import FaultProxy
+from integration_tests.adversarial.proxy import FaultProxy, corrupt
 from integration_tests.support import plain_client
 
 pytestmark = pytest.mark.integration
@@ -400,3 +401,42 @@ def test_fraction_must_be_a_share() -> None:
     # GIVEN a proxy (no upstream needed)  WHEN a fraction outside (0, 1] is given  THEN it fails
     with FaultProxy("http://127.0.0.1:9") as fault_proxy, pytest.raises(ValueError):
         fault_proxy.unprocessed_writes(1, 0.0)
+
+
+def test_corrupt_keeps_length_and_json_outside_strings_and_changes_letters_inside() -> None:
+    # GIVEN a DynamoDB answer with literals, numbers, an escaped quote and a \u escape
+    body = b'{"Item":{"v":{"S":"a\\"b\\u00e9c"},"t":{"BOOL":true},"n":{"NULL":true}},"x":1.5e3}'
+    # WHEN it is corrupted
+    damaged = corrupt(body)
+    # THEN it has the same length, is still JSON, and only letters inside strings changed
+    assert len(damaged) == len(body)
+    assert json.loads(damaged) == {
+        "ITEM": {"V": {"S": 'A"B\u00e9C'}, "T": {"BOOL": True}, "N": {"NULL": True}},
+        "X": 1500.0,
+    }
+
+
+def test_corrupt_body_is_caught_only_by_the_crc_and_retried(
+    proxy: FaultProxy, make_client: MakeClient, upstream: DynamoDBClient
+) -> None:
+    # GIVEN a stored item, and the raw body of every response the client receives
+    [pk] = keys(1)
+    upstream.put_item(TableName=TABLE, Item={"pk": {"S": pk}, "v": {"S": "value"}})
+    seen: list[tuple[bytes, str]] = []
+
+    def record(response_dict: dict[str, Any], **_: Any) -> None:
+        seen.append((response_dict["body"], response_dict["headers"]["x-amz-crc32"]))
+
+    client = make_client(attempts=2, check_crc=False)
+    client.meta.events.register("before-parse.dynamodb.GetItem", record)
+    # WHEN one response to GetItem is corrupted and the client may make two attempts
+    proxy.corrupt_body(1, operation="GetItem")
+    answer = client.get_item(TableName=TABLE, Key={"pk": {"S": pk}}, ConsistentRead=True)
+    # THEN the damaged body kept its length and parsed as JSON, but not its CRC
+    (damaged, crc), (whole, whole_crc) = seen
+    assert len(damaged) == len(whole) and damaged != whole
+    assert json.loads(damaged) == json.loads(corrupt(whole))
+    assert crc == whole_crc == str(zlib.crc32(whole)) != str(zlib.crc32(damaged))
+    # AND botocore's CRC check made it retry: the answer is the whole one
+    assert proxy.count("GetItem") == 2
+    assert answer["Item"] == {"pk": {"S": pk}, "v": {"S": "value"}}

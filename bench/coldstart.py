@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,9 +50,13 @@ def run_cold_start(
     """Run one fresh process for ``contender`` and return its timings."""
     script = cold_start_script(contender, endpoint, table, pk, sk)
     start = time.perf_counter()
+    # A cold start as users see it reads bytecode caches: a PYTHONDONTWRITEBYTECODE in the
+    # bench's own environment would make every child compile every module from source.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     child = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,

@@ -173,7 +173,7 @@ class _Decoder:
             "NS": lambda values: {number(v) for v in values},
             "BS": lambda values: {_binary(v) for v in values},
             "M": self.item,
-            "L": lambda values: [self(v) for v in values],
+            "L": self._list,
         }
 
     def __call__(self, value: Mapping[str, Any]) -> Any:
@@ -182,12 +182,27 @@ class _Decoder:
         raise ValueError("an attribute value with no type")
 
     def item(self, wire: Mapping[str, Mapping[str, Any]]) -> Item:
-        """Return a wire item (or map) as Python values."""
+        """Return a wire item (or map) as Python values (strings, the most common, inline)."""
         by_tag = self._by_tag
-        item = {name: by_tag[t](raw) for name, value in wire.items() for t, raw in value.items()}
+        item = {
+            name: raw if tag == "S" else by_tag[tag](raw)
+            for name, value in wire.items()
+            for tag, raw in value.items()
+        }
         if len(item) != len(wire):
             raise ValueError("an attribute value with no type")
         return item
+
+    def _list(self, values: list[Mapping[str, Any]]) -> list[Any]:
+        by_tag = self._by_tag
+        decoded = [
+            raw if tag == "S" else by_tag[tag](raw)
+            for value in values
+            for tag, raw in value.items()
+        ]
+        if len(decoded) != len(values):
+            raise ValueError("an attribute value with no type")
+        return decoded
 
 
 _DECODERS = {"native": _Decoder(_native_number), "decimal": _Decoder(Decimal)}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ._core import CoreBase
+from ._observe import Operation
 from ._protocol import Call, Response, Steps
 from ._requests import (
     check_return_values,
@@ -22,8 +24,14 @@ CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
 class ItemSteps(CoreBase):
     """Single-item operations."""
 
-    def _old(self, response: Response) -> Item | None:
-        attributes = response.get("Attributes")
+    def _write_one(
+        self, op: Operation, operation: str, request: Mapping[str, Any], return_old: bool
+    ) -> Steps[Item | None]:
+        """Send a ``PutItem``/``DeleteItem``; with ``return_old``, the item as it was."""
+        old = {"ReturnValues": "ALL_OLD"} if flag(return_old, "return_old") else {}
+        call = Call(operation, {**request, **CAPACITY, **old})
+        response: Response = yield from op.exchange(call)
+        attributes = response.get("Attributes") if return_old else None
         return None if attributes is None else self.decode(attributes)
 
     def put_item(
@@ -41,20 +49,14 @@ class ItemSteps(CoreBase):
         With ``return_old=True``, return the item as it was before (None: there was none).
         """
         with self.operation("put_item", table_name) as op:
-            request: dict[str, Any] = {
-                **put_request(
-                    op.table,
-                    item,
-                    condition=condition_expression,
-                    names=expression_attribute_names,
-                    values=expression_attribute_values,
-                ),
-                **CAPACITY,
-            }
-            if flag(return_old, "return_old"):
-                request["ReturnValues"] = "ALL_OLD"
-            response: Response = yield from op.exchange(Call("PutItem", request))
-            return self._old(response) if return_old else None
+            request = put_request(
+                op.table,
+                item,
+                condition=condition_expression,
+                names=expression_attribute_names,
+                values=expression_attribute_values,
+            )
+            return (yield from self._write_one(op, "PutItem", request, return_old))
 
     def get_item(
         self,
@@ -129,17 +131,11 @@ class ItemSteps(CoreBase):
         With ``return_old=True``, return the item as it was (None: there was none).
         """
         with self.operation("delete_item", table_name) as op:
-            request: dict[str, Any] = {
-                **delete_request(
-                    op.table,
-                    key,
-                    condition=condition_expression,
-                    names=expression_attribute_names,
-                    values=expression_attribute_values,
-                ),
-                **CAPACITY,
-            }
-            if flag(return_old, "return_old"):
-                request["ReturnValues"] = "ALL_OLD"
-            response: Response = yield from op.exchange(Call("DeleteItem", request))
-            return self._old(response) if return_old else None
+            request = delete_request(
+                op.table,
+                key,
+                condition=condition_expression,
+                names=expression_attribute_names,
+                values=expression_attribute_values,
+            )
+            return (yield from self._write_one(op, "DeleteItem", request, return_old))

@@ -97,19 +97,16 @@ def cache_user_agent(client: Any) -> None:
     creator.to_string = to_string
 
 
-def crc32_error(
-    headers: Mapping[str, str], content: bytes, parsed: dict[str, Any]
-) -> ChecksumError | None:
+def crc32_error(headers: Mapping[str, str], content: bytes) -> ChecksumError | None:
     """The ``ChecksumError`` of a final response whose body does not match its ``x-amz-crc32``.
 
     botocore's standard retry mode checks the CRC of every response but the last
     attempt's, and retries a mismatch; on the last attempt it returns whatever it parsed
     from the damaged body, so a query cut short would look like a finished, short page.
     Registered on ``after-call``, this check covers exactly that last attempt (the one
-    botocore marks ``MaxAttemptsReached``) and raises what botocore's legacy mode does.
+    botocore marks ``MaxAttemptsReached``: the hooks ask only then) and raises what
+    botocore's legacy mode does.
     """
-    if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
-        return None
     expected = headers.get("x-amz-crc32")
     if expected is None:
         return None
@@ -128,7 +125,7 @@ def check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
     """
     if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
         return
-    if (error := crc32_error(http_response.headers, http_response.content, parsed)) is not None:
+    if (error := crc32_error(http_response.headers, http_response.content)) is not None:
         raise error
 
 

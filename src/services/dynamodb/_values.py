@@ -176,11 +176,6 @@ class _Decoder:
             "L": self._list,
         }
 
-    def __call__(self, value: Mapping[str, Any]) -> Any:
-        for tag, raw in value.items():
-            return self._by_tag[tag](raw)
-        raise ValueError("an attribute value with no type")
-
     def item(self, wire: Mapping[str, Mapping[str, Any]]) -> Item:
         """Return a wire item (or map) as Python values (strings, the most common, inline)."""
         by_tag = self._by_tag

@@ -68,7 +68,7 @@ async def _check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> 
     """``after-call`` hook of the async client: the blocking client's check, awaited."""
     if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
         return
-    error = crc32_error(http_response.headers, await http_response.content, parsed)
+    error = crc32_error(http_response.headers, await http_response.content)
     if error is not None:
         raise error
 

@@ -115,7 +115,8 @@ class Reads:
 
     def leftovers(self, response: Response) -> list[Any]:
         """Keep the items found; return the keys handed back unprocessed."""
+        names, found = self._names, self.found
         for item in response.get("Responses", {}).get(self._table, []):
-            self.found[key_fingerprint({name: item[name] for name in self._names})] = item
+            found[key_fingerprint(item, names)] = item
         unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
         return list(unprocessed["Keys"]) if unprocessed else []

@@ -248,10 +248,15 @@ def _number_value(text: str) -> int | Decimal:
     return Decimal(str(text)).normalize(_EXACT)
 
 
-def key_fingerprint(wire: Mapping[str, Any]) -> tuple[tuple[str, str, Any], ...]:
-    """Return a hashable fingerprint of a wire key: equal numbers match (1, 1.0, 1.00)."""
+def key_fingerprint(
+    wire: Mapping[str, Any], names: Sequence[str] | None = None
+) -> tuple[tuple[str, str, Any], ...]:
+    """Return a hashable fingerprint of a wire key: equal numbers match (1, 1.0, 1.00).
+
+    ``names`` (sorted) picks the key attributes out of a whole item, with no copy.
+    """
     parts: list[tuple[str, str, Any]] = []
-    for name in sorted(wire):
+    for name in sorted(wire) if names is None else names:
         for tag, raw in wire[name].items():
             if tag == "N":
                 raw = _number_value(raw)

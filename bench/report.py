@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -264,6 +265,25 @@ def notes(results: Results) -> list[str]:
     return lines
 
 
+def _per_contender(
+    labels: dict[str, str],
+    samples: list[dict[str, Any]],
+    summarize_one: Callable[[Any, str], Any],
+    name: str,
+) -> dict[str, Any]:
+    """Each contender's summary and samples (under ``name``) of one workload, for the JSON."""
+    section: dict[str, Any] = {}
+    for key, label in labels.items():
+        figures = summarize_one(samples, key)
+        if figures is not None:
+            section[key] = {
+                "label": label,
+                "summary": asdict(figures),
+                name: [asdict(sample[key]) for sample in samples if key in sample],
+            }
+    return section
+
+
 def to_json(results: Results) -> dict[str, Any]:
     """Every sample, and the summaries the table shows."""
     workloads: dict[str, Any] = {}
@@ -280,24 +300,8 @@ def to_json(results: Results) -> dict[str, Any]:
                 "rounds": [asdict(r[key]) for r in per_round if key in r],
             }
         workloads[name] = {"title": title, "contenders": contenders}
-    cold: dict[str, Any] = {}
-    for key, label in results.labels.items():
-        figures_cold = summarize_cold(results.cold, key)
-        if figures_cold is not None:
-            cold[key] = {
-                "label": label,
-                "summary": asdict(figures_cold),
-                "runs": [asdict(run[key]) for run in results.cold if key in run],
-            }
-    concurrent: dict[str, Any] = {}
-    for key, label in results.labels.items():
-        figures_concurrent = summarize_concurrent(results.concurrent, key)
-        if figures_concurrent is not None:
-            concurrent[key] = {
-                "label": label,
-                "summary": asdict(figures_concurrent),
-                "rounds": [asdict(r[key]) for r in results.concurrent if key in r],
-            }
+    cold = _per_contender(results.labels, results.cold, summarize_cold, "runs")
+    concurrent = _per_contender(results.labels, results.concurrent, summarize_concurrent, "rounds")
     return {
         "meta": results.meta,
         "workloads": workloads,

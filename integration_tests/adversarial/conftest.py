@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import pytest
@@ -38,6 +38,24 @@ from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 LOGGER_NAME = "integration_tests.adversarial"
+SLACK_SECONDS = 2.0
+"""Slack for request round trips and a loaded 2-core machine, on top of any computed bound."""
+Read = Callable[[DynamoDBService, str], Any]
+READS: dict[str, tuple[str, Read]] = {
+    "get_item": ("GetItem", lambda s, t: s.get_item({"pk": "p", "sk": 7}, t)),
+    "query": ("Query", lambda s, t: s.query("pk = :p", {":p": "p"}, t)),
+    "scan": ("Scan", lambda s, t: s.scan(table_name=t)),
+    "batch_get_items": (
+        "BatchGetItem",
+        lambda s, t: s.batch_get_items([{"pk": "p", "sk": sk} for sk in range(20)], t),
+    ),
+    "execute_statement": (
+        "ExecuteStatement",
+        lambda s, t: s.execute_statement(f'SELECT * FROM "{t}" WHERE pk = ?', ["p"]),
+    ),
+}
+"""The reads the fault cases run, on 20 items of partition ``p``: (botocore operation, call)."""
+
 _DESERIALIZE = TypeDeserializer().deserialize
 TWINS = ("sync", "async")
 """``sync``: ``DynamoDBService``; ``async``: ``AsyncDynamoDBService`` behind ``SyncOverAsync``."""

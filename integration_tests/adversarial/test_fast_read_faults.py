@@ -11,30 +11,21 @@ read is retried to success; a missing table is botocore's modelled exception.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ChecksumError, ClientError
 from mypy_boto3_dynamodb import DynamoDBClient
 
+from integration_tests.adversarial.conftest import READS as ALL_READS
+from integration_tests.adversarial.conftest import SLACK_SECONDS, Read
 from integration_tests.adversarial.proxy import FaultProxy
 from integration_tests.support import ServiceFactory, unique_table_name
 from src.services.dynamodb import _fastread
 from src.services.dynamodb.dynamodb_models import Get
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
-SLACK_SECONDS = 2.0
-Read = Callable[[DynamoDBService, str], Any]
-
-READS: dict[str, tuple[str, Read]] = {
-    "get_item": ("GetItem", lambda s, t: s.get_item({"pk": "p", "sk": 7}, t)),
-    "query": ("Query", lambda s, t: s.query("pk = :p", {":p": "p"}, t)),
-    "batch_get_items": (
-        "BatchGetItem",
-        lambda s, t: s.batch_get_items([{"pk": "p", "sk": sk} for sk in range(20)], t),
-    ),
-}
+READS = {name: ALL_READS[name] for name in ("get_item", "query", "batch_get_items")}
 """The reads the damaged-body and throttling cases run: (botocore operation, call)."""
 
 MISSING_TABLE_READS: dict[str, Read] = {

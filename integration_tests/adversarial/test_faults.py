@@ -21,7 +21,13 @@ from botocore.exceptions import (
 )
 from mypy_boto3_dynamodb import DynamoDBClient
 
-from integration_tests.adversarial.conftest import LOGGER_NAME, stored_items, stored_keys
+from integration_tests.adversarial.conftest import (
+    LOGGER_NAME,
+    READS,
+    SLACK_SECONDS,
+    stored_items,
+    stored_keys,
+)
 from integration_tests.adversarial.proxy import FaultProxy, Wire
 from integration_tests.support import ServiceFactory
 from src.services.dynamodb import _batching
@@ -30,15 +36,12 @@ from src.services.dynamodb.dynamodb_models import (
     UnprocessedItemsError,
     UnprocessedKeysError,
 )
-from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 ROUNDS = _batching.RESEND_ROUNDS
 # The most a batch that never goes through may sleep: 50 ms doubling, capped at 1 s.
 MAX_BACKOFF_SECONDS = sum(
     min(_batching.MAX_DELAY_SECONDS, _batching.BASE_DELAY_SECONDS * 2.0**r) for r in range(ROUNDS)
 )
-# Slack for request round trips and a loaded 2-core machine, on top of any computed bound.
-SLACK_SECONDS = 2.0
 
 
 def make_items(count: int, pk: str = "p") -> list[Item]:
@@ -410,20 +413,6 @@ def test_a_hang_in_the_middle_of_a_batch_raises_in_bounded_time_leaving_the_rest
 
 # -- responses cut mid-body ----------------------------------------------------------------
 
-Read = Callable[[DynamoDBService, str], Any]
-READS: dict[str, tuple[str, Read]] = {
-    "get_item": ("GetItem", lambda s, t: s.get_item({"pk": "p", "sk": 7}, t)),
-    "query": ("Query", lambda s, t: s.query("pk = :p", {":p": "p"}, t)),
-    "scan": ("Scan", lambda s, t: s.scan(table_name=t)),
-    "batch_get_items": (
-        "BatchGetItem",
-        lambda s, t: s.batch_get_items([{"pk": "p", "sk": sk} for sk in range(20)], t),
-    ),
-    "execute_statement": (
-        "ExecuteStatement",
-        lambda s, t: s.execute_statement(f'SELECT * FROM "{t}" WHERE pk = ?', ["p"]),
-    ),
-}
 # (max_attempts, responses cut, cut by a TCP reset): fewer cuts than attempts must succeed
 CUTS = [(2, 1, False), (1, 1, False), (2, 2, False), (2, 1, True), (1, 1, True)]
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from ._keys import KeySchema, KeySchemaError
 from ._observe import Operation
 from ._protocol import Call, Fanout, Response, Sleep, Steps
+from ._requests import CAPACITY
 from ._values import key_fingerprint
 
 Work = TypeVar("Work")
@@ -81,7 +82,7 @@ def write_call(table: str) -> Callable[[list[Any]], Call]:
     """How one ``BatchWriteItem`` request of ``table`` is made from its write requests."""
 
     def call(requests: list[Any]) -> Call:
-        params = {"RequestItems": {table: requests}, "ReturnConsumedCapacity": "TOTAL"}
+        params = {"RequestItems": {table: requests}, **CAPACITY}
         return Call("BatchWriteItem", params)
 
     return call
@@ -109,7 +110,7 @@ class Reads:
         """One ``BatchGetItem`` request for ``keys`` (projection and consistency included)."""
         params = {
             "RequestItems": {self._table: {"Keys": keys, **self._extra}},
-            "ReturnConsumedCapacity": "TOTAL",
+            **CAPACITY,
         }
         return Call("BatchGetItem", params)
 

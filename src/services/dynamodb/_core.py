@@ -119,14 +119,19 @@ class CoreBase:
         """``check`` the cached key schemas; if something does not fit, look again once.
 
         A table deleted and made again elsewhere with another key leaves the cache stale:
-        one fresh ``DescribeTable`` per table settles whether the caller is wrong.
+        one fresh ``DescribeTable`` per cached table settles whether the caller is wrong.
+        Schemas described by this very call are fresh already, and are not asked again.
         """
-        names = list(tables)
+        names = list(dict.fromkeys(tables))
+        with self._lock:
+            cached = [table for table in names if table in self._schemas]
         schemas = yield from self.schemas(op, names)
         try:
             return check(schemas)
         except KeySchemaError:
-            for table in names:
+            if not cached:
+                raise
+            for table in cached:
                 self.forget_schema(table)
             schemas = yield from self.schemas(op, names)
             return check(schemas)

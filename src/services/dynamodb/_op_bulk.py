@@ -19,7 +19,7 @@ from ._core import CoreBase
 from ._keys import KeySchema
 from ._observe import Operation
 from ._protocol import Call, Response, Steps
-from ._requests import count, flag, listed, project_keys, projection_request
+from ._requests import CAPACITY, count, flag, listed, project_keys, projection_request
 from ._transactions import check_keys, get_request_items, tables_of, write_request
 from ._values import Wire, check_sizes, key_fingerprint, to_wire_item
 from .dynamodb_models import (
@@ -32,11 +32,16 @@ from .dynamodb_models import (
     WriteAction,
 )
 
-CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
-
 
 def _wires(values: Sequence[ItemIn], what: str) -> list[Wire]:
     return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(listed(values, what))]
+
+
+def _target(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The item a ``PutRequest`` writes, or the key a ``DeleteRequest`` deletes."""
+    put = request.get("PutRequest")
+    target: Mapping[str, Any] = put["Item"] if put is not None else request["DeleteRequest"]["Key"]
+    return target
 
 
 class BulkSteps(CoreBase):
@@ -60,22 +65,24 @@ class BulkSteps(CoreBase):
         op: Operation,
         given: Sequence[ItemIn],
         requests: list[dict[str, Any]],
-        key_of: Any,
-        where: dict[Hashable, int],
-        concurrency: int,
+        placed: tuple[KeySchema, dict[Hashable, int]],
+        width: int,
     ) -> Steps[None]:
+        """Send write requests in resend rounds; raise with the caller's items not written."""
         left = yield from resend_rounds(
             op,
             requests,
             size=WRITE_BATCH,
             call=write_call(op.table),
             leftovers=unwritten(op.table),
-            concurrency=self._width(concurrency),
+            concurrency=width,
             jitter=self.jitter,
         )
         op.count("items", len(requests) - len(left))
         if left:
-            missed = sorted(where[key_fingerprint(key_of(request))] for request in left)
+            schema, where = placed
+            names = sorted(schema.names)
+            missed = sorted(where[key_fingerprint(_target(request), names)] for request in left)
             raise UnprocessedItemsError(
                 [given[i] for i in missed], total=len(requests), rounds=RESEND_ROUNDS
             )
@@ -94,17 +101,13 @@ class BulkSteps(CoreBase):
         """
         with self.operation("batch_write_items", table_name) as op:
             wires = _wires(items, "items")
-            self._width(concurrency)
+            width = self._width(concurrency)
             if not wires:
                 return
             check_sizes(wires)
-            schema, where = yield from self._placed(op, wires, key_only=False, what="items")
+            placed = yield from self._placed(op, wires, key_only=False, what="items")
             requests = [{"PutRequest": {"Item": wire}} for wire in wires]
-
-            def key_of(request: dict[str, Any]) -> dict[str, Any]:
-                return schema.key_of(request["PutRequest"]["Item"], "", key_only=False)
-
-            yield from self._write(op, items, requests, key_of, where, concurrency)
+            yield from self._write(op, items, requests, placed, width)
 
     def batch_delete_items(
         self, keys: Sequence[ItemIn], table_name: str | None = None, *, concurrency: int = 1
@@ -119,16 +122,12 @@ class BulkSteps(CoreBase):
         """
         with self.operation("batch_delete_items", table_name) as op:
             wires = _wires(keys, "keys")
-            self._width(concurrency)
+            width = self._width(concurrency)
             if not wires:
                 return
-            _, where = yield from self._placed(op, wires, key_only=True, what="keys")
-            requests = [{"DeleteRequest": {"Key": wires[i]}} for i in where.values()]
-
-            def key_of(request: dict[str, Any]) -> Any:
-                return request["DeleteRequest"]["Key"]
-
-            yield from self._write(op, keys, requests, key_of, where, concurrency)
+            placed = yield from self._placed(op, wires, key_only=True, what="keys")
+            requests = [{"DeleteRequest": {"Key": wires[i]}} for i in placed[1].values()]
+            yield from self._write(op, keys, requests, placed, width)
 
     def batch_get_items(
         self,

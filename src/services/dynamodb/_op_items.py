@@ -9,6 +9,7 @@ from ._core import CoreBase
 from ._observe import Operation
 from ._protocol import Call, Response, Steps
 from ._requests import (
+    CAPACITY,
     check_return_values,
     delete_request,
     flag,
@@ -17,8 +18,6 @@ from ._requests import (
     update_request,
 )
 from .dynamodb_models import Condition, Item, ItemIn, Names, ReturnValues
-
-CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
 
 
 class ItemSteps(CoreBase):

@@ -15,6 +15,7 @@ from ._observe import Operation
 from ._paging import TOKENS, PageLoop, Sizing, segment_requests
 from ._protocol import Fanout, Response, Steps, Stream
 from ._requests import (
+    CAPACITY,
     Request,
     check_limit,
     check_segments,
@@ -27,7 +28,6 @@ from ._requests import (
 )
 from .dynamodb_models import Condition, Item, ItemIn, Names, Page
 
-CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
 P = ParamSpec("P")
 S = TypeVar("S")
 _STATEMENT_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([A-Za-z0-9_.\-]+)"?', re.IGNORECASE)
@@ -105,6 +105,13 @@ def collected(
     return listing
 
 
+def _one(operation: str, request: Request, limit: int) -> Reader:
+    """The reader of one ``Query``/``Scan`` loop: ``Limit`` exact unless a filter is read."""
+    sizing: Sizing = "pages" if "FilterExpression" in request else "exact"
+    loop = PageLoop(operation, {**request, **CAPACITY}, limit=limit, sizing=sizing)
+    return Reader(iter([loop]), 1)
+
+
 class Reader:
     """Pages of one read: one page loop, or several segments advanced ``width`` at a time."""
 
@@ -145,10 +152,7 @@ class ReadSteps(CoreBase):
             op.counts["items"] = yielded
 
     def _query(self, op: Operation, limit: int, arguments: dict[str, Any]) -> Reader:
-        request = _query_request(op.table, arguments)
-        sizing: Sizing = "pages" if "FilterExpression" in request else "exact"
-        loop = PageLoop("Query", {**request, **CAPACITY}, limit=check_limit(limit), sizing=sizing)
-        return Reader(iter([loop]), 1)
+        return _one("Query", _query_request(op.table, arguments), check_limit(limit))
 
     def _scan(
         self,
@@ -158,18 +162,17 @@ class ReadSteps(CoreBase):
         split: tuple[int, int] | None,
     ) -> Reader:
         check_limit(limit)
-        request.update(CAPACITY)
         if check_segments(segments) == 1:
             if split is not None:
                 request["Segment"], request["TotalSegments"] = split
-            sizing: Sizing = "pages" if "FilterExpression" in request else "exact"
-            return Reader(iter([PageLoop("Scan", request, limit=limit, sizing=sizing)]), 1)
+            return _one("Scan", request, limit)
         if limit:
             raise ValueError("a parallel scan (segments > 1) takes no limit: no item is first")
         if split is not None:
             raise ValueError("segment/total_segments read one share of a scan: not with segments")
         width = min(segments, self.config.max_pool_connections)
-        loops = (PageLoop("Scan", each) for each in segment_requests(request, segments))
+        shares = segment_requests({**request, **CAPACITY}, segments)
+        loops = (PageLoop("Scan", share) for share in shares)
         return Reader(loops, width)
 
     def iter_query(

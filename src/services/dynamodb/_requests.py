@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     )
 
 MAX_SEGMENTS = 1_000_000
+CAPACITY = {"ReturnConsumedCapacity": "TOTAL"}
+"""Asked of every operation that reports what it consumed (the INFO record sums it)."""
 RETURN_VALUES = frozenset(get_args(ReturnValues))
 Request = dict[str, Any]
 

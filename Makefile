@@ -10,8 +10,10 @@ BIN := .venv/bin
 SYNCED := .venv/.synced
 export UV_PYTHON_DOWNLOADS := never
 
-# Typed code; bench/ only once it holds Python files.
-TYPED := src tests integration_tests devtools $(if $(wildcard bench/*.py),bench)
+# Typed code; bench/ is typed in its own environment, where its peers are installed.
+TYPED := src tests integration_tests devtools
+BENCH_VENV := .cache/bench-venv
+BENCH_SYNCED := $(BENCH_VENV)/.synced
 # Unit and integration runs add up to one coverage figure, judged once, on the second run.
 COV_FIRST := --cov --cov-report= --cov-fail-under=0
 COV_LAST := --cov --cov-append --cov-report=term-missing
@@ -24,6 +26,7 @@ test: $(SYNCED)
 	$(BIN)/mypy --strict $(TYPED)
 	$(BIN)/pytest tests $(COV_FIRST)
 	$(BIN)/pytest integration_tests $(COV_LAST)
+	$(BIN)/python -m devtools.sync_only
 
 unit: $(SYNCED)
 	$(BIN)/pytest tests
@@ -34,9 +37,10 @@ integration: $(SYNCED)
 demo: $(SYNCED)
 	$(BIN)/python -m devtools.demo
 
-bench: $(SYNCED)
-	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.overhead
+bench: $(BENCH_SYNCED)
+	$(BENCH_VENV)/bin/mypy --strict bench
+	$(BENCH_VENV)/bin/python -m bench.run
+	$(BENCH_VENV)/bin/python -m bench.overhead
 
 fetch-dynamodb-local: $(SYNCED)
 	$(BIN)/python -m devtools.dynamodb_local fetch
@@ -51,5 +55,11 @@ $(UV):
 	.tools/venv/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(SYNCED): $(UV) uv.lock pyproject.toml
-	$(UV) sync --frozen --all-groups
+	$(UV) sync --frozen --all-groups --all-extras
+	touch $@
+
+# The bench peers' own environment: resolved fresh, never locked with the project.
+$(BENCH_SYNCED): $(UV) bench/requirements.txt
+	$(UV) venv --quiet --allow-existing --python python3 $(BENCH_VENV)
+	$(UV) pip install --quiet --python $(BENCH_VENV)/bin/python -r bench/requirements.txt
 	touch $@

@@ -39,6 +39,8 @@ from src.services.dynamodb._protocol import Call, Fanout, Sleep, Steps, Stream
 from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService, _check_crc32
 from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA
 
+pytestmark = pytest.mark.async_twin
+
 REPO = Path(__file__).resolve().parents[2]
 LOGGER_NAME = "tests.dynamodb.async"
 ELAPSED = re.compile(r"\d+(\.\d+)? ms")

@@ -7,6 +7,7 @@ import pytest
 import src.services.dynamodb as package
 
 
+@pytest.mark.async_twin
 def test_the_async_twin_is_exported_on_first_access() -> None:
     # GIVEN the package, imported
     # WHEN AsyncDynamoDBService is asked of it

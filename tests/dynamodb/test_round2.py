@@ -958,6 +958,7 @@ def test_fast_and_botocore_reads_give_equal_results(
 # -- edges: what the main paths above do not reach -----------------------------------------
 
 
+@pytest.mark.async_twin
 def test_the_async_twin_is_imported_only_when_asked_for() -> None:
     import src.services.dynamodb as package
 

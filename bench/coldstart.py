@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from string import Template
 
-from bench.contenders import Contender
+from bench.peers import Contender
 from bench.report import ColdSample
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -86,6 +86,8 @@ class Results:
     skipped: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     expected_batch_write_requests: int = 0
+    typed: dict[str, str | None] = field(default_factory=dict)
+    """Typed contenders (models in and out) -> their dict-returning twin, if they have one."""
 
 
 def median(values: list[float]) -> float:
@@ -150,6 +152,14 @@ def batch_write_requests(results: Results) -> dict[str, list[int]]:
     return counts
 
 
+def model_cost(per_round: list[dict[str, Sample]], key: str, twin: str) -> float | None:
+    """Median over rounds of ``key``'s CPU per op minus its dict twin's, in seconds."""
+    diffs = [
+        r[key].cpu_s_per_op - r[twin].cpu_s_per_op for r in per_round if key in r and twin in r
+    ]
+    return median(diffs) if diffs else None
+
+
 def cell(value: str, ratio: float) -> str:
     return f"{value} ({ratio:.2f}x)"
 
@@ -174,6 +184,11 @@ def markdown(results: Results) -> str:
         "Ratios in brackets: to the raw boto3 client in the same round (median of the "
         "per-round ratios). CPU is `time.process_time()` in the client process only; "
         "DynamoDB Local's JVM is another process.",
+        "",
+        *summary_table(results),
+        *typed_table(results),
+        "",
+        "Every figure, medians over the rounds:",
         "",
         "| workload | contender | wall s | ops/s | client CPU µs/op | requests |",
         "| --- | --- | ---: | ---: | ---: | ---: |",
@@ -209,6 +224,80 @@ def markdown(results: Results) -> str:
         )
     lines += ["", *notes(results)]
     return "\n".join(lines) + "\n"
+
+
+SUMMARY_WORKLOADS = ("put_item", "get_item", "query", "batch_write", "batch_get")
+SUMMARY_HEADINGS = ("put", "get", "query, per item", "batch write", "batch get")
+
+
+def ratio_cells(results: Results, key: str) -> list[str]:
+    """``key``'s client CPU per op as a ratio to raw, one cell per summary workload."""
+    cells = []
+    for name in SUMMARY_WORKLOADS:
+        figures = summarize(results.rounds.get(name, []), key)
+        cells.append("-" if figures is None else f"{figures.cpu_per_op_ratio:.2f}")
+    return cells
+
+
+def ops_cell(results: Results, name: str, key: str) -> str:
+    figures = summarize(results.rounds.get(name, []), key)
+    return "-" if figures is None else f"{figures.ops_per_s:,.0f}"
+
+
+def summary_table(results: Results) -> list[str]:
+    """Every contender on one line: CPU per op against raw, sequential ops/s, cold start."""
+    lines = [
+        "Client CPU per operation as a ratio to the raw client (lower is better), sequential "
+        "ops/s, and cold start (import, construct, one `get_item`; wall ms, ratio to raw):",
+        "",
+        "| contender | "
+        + " | ".join(SUMMARY_HEADINGS)
+        + " | put ops/s | get ops/s | cold start ms |",
+        "| --- |" + " ---: |" * (len(SUMMARY_HEADINGS) + 3),
+    ]
+    for key, label in results.labels.items():
+        if all(summarize(results.rounds.get(n, []), key) is None for n in SUMMARY_WORKLOADS):
+            continue
+        cold = summarize_cold(results.cold, key)
+        cold_cell = "-" if cold is None else cell(f"{cold.wall_s * 1e3:.0f}", cold.wall_ratio)
+        lines.append(
+            f"| {label} | "
+            + " | ".join(ratio_cells(results, key))
+            + f" | {ops_cell(results, 'put_item', key)} | {ops_cell(results, 'get_item', key)}"
+            + f" | {cold_cell} |"
+        )
+    return lines
+
+
+def typed_table(results: Results) -> list[str]:
+    """The typed contenders: models in and out, against raw and against their dict twin."""
+    rows = []
+    for key, twin in results.typed.items():
+        label = results.labels.get(key, key)
+        if all(summarize(results.rounds.get(n, []), key) is None for n in SUMMARY_WORKLOADS):
+            continue
+        costs = []
+        for name in ("get_item", "query", "batch_get"):
+            cost = None if twin is None else model_cost(results.rounds.get(name, []), key, twin)
+            costs.append("-" if cost is None else f"{cost * 1e6:+.1f}")
+        twin_label = "-" if twin is None else results.labels.get(twin, twin)
+        rows.append(
+            f"| {label} | " + " | ".join(ratio_cells(results, key)) + f" | {' / '.join(costs)} "
+            f"| {twin_label} |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        "Typed: items in and out as model instances, built inside the timed call. Client CPU "
+        "per operation as a ratio to the raw client, and what the models cost per item over "
+        "the same library's dict results (µs of client CPU, get / query / batch get):",
+        "",
+        "| typed contender | " + " | ".join(SUMMARY_HEADINGS) + " | models' µs per item "
+        "| against |",
+        "| --- |" + " ---: |" * (len(SUMMARY_HEADINGS) + 1) + " --- |",
+        *rows,
+    ]
 
 
 def concurrent_table(results: Results) -> list[str]:
@@ -311,6 +400,7 @@ def to_json(results: Results) -> dict[str, Any]:
             "expected": results.expected_batch_write_requests,
             "per_contender": batch_write_requests(results),
         },
+        "typed": results.typed,
         "skipped": results.skipped,
         "failed": results.failed,
     }

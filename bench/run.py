@@ -25,7 +25,8 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from bench.coldstart import ColdStartError, run_cold_start
-from bench.contenders import (
+from bench.data import HASH_KEY, QUERY_PARTITION, RANGE_KEY, Dataset, Keys, Sizes
+from bench.peers import (
     CONCURRENCY,
     CONTENDERS,
     Contender,
@@ -34,7 +35,6 @@ from bench.contenders import (
     row_to_av,
     write_all,
 )
-from bench.data import HASH_KEY, QUERY_PARTITION, RANGE_KEY, Dataset, Keys, Sizes
 from bench.report import BASELINE, ColdSample, Results, Sample, markdown, write_json
 from devtools.dynamodb_local import ENDPOINT_ENV, DynamoDBLocal
 
@@ -165,6 +165,13 @@ class Bench:
             if only is not None and cls.key not in only and cls.key != BASELINE:
                 continue
             self.results.labels[cls.key] = cls.label
+            if cls.typed:
+                self.results.typed[cls.key] = cls.dict_twin
+            unavailable = cls.unavailable()
+            if unavailable is not None:
+                self.results.skipped[cls.key] = unavailable
+                log(f"note: skipping {cls.label}: {unavailable}")
+                continue
             try:
                 contender = cls(self.endpoint, self.table_for(cls.key))
             except Exception as error:
@@ -317,6 +324,9 @@ def package_versions() -> dict[str, str]:
         "httpx",
         "aioboto3",
         "aiobotocore",
+        "pydynox",
+        "dyntastic",
+        "pydantic",
     ):
         with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)

@@ -18,7 +18,7 @@ not fit, with no other attribute value in it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -34,7 +34,7 @@ M = TypeVar("M", bound=BaseModel)
 
 _SCALARS = frozenset({str, int, float, Decimal, bool, bytes, type(None)})
 """Types stored as themselves (``None`` inside a list or map is stored as NULL)."""
-_MEMBER_KINDS = ((str,), (bytes,), (int, float, Decimal))
+_STRINGS, _BINARY, _NUMBERS = {str}, {bytes}, {int, float, Decimal}
 """What a DynamoDB set can hold: only strings, only binary, or only numbers."""
 _SHOWN_ERRORS = 10
 
@@ -74,26 +74,33 @@ def as_item(value: ItemIn | BaseModel) -> ItemIn:
 
 def _plain(value: Any) -> Any:
     kind = type(value)
-    if kind in _SCALARS:
-        return value
-    if kind is dict:
-        return _plain_map(value)
-    if kind is list or kind is tuple:
-        return [v if type(v) in _SCALARS else _plain(v) for v in value]
-    if kind is set or kind is frozenset:
-        return _plain_set(value)
-    return _plain_other(value)
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(value)
 
 
-def _plain_other(value: object) -> Any:
-    """Subclasses of the containers (a ``deque``, a named tuple) as them; the rest as JSON."""
-    if isinstance(value, Mapping):
-        return _plain_map(value)
-    if isinstance(value, list | tuple | deque):
-        return [_plain(v) for v in value]
-    if isinstance(value, set | frozenset):
-        return _plain_set(value)
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """How to store a type that is not one of the exact built-ins, looked up once per type.
+
+    Subclasses of the containers (a ``deque``, a named tuple) are stored as them, and the
+    rest as Pydantic's JSON mode writes them.
+    """
+    if issubclass(kind, Mapping):
+        return _plain_map
+    if issubclass(kind, list | tuple | deque):
+        return _plain_list
+    if issubclass(kind, set | frozenset):
+        return _plain_set
+    return _json
+
+
+def _json(value: object) -> Any:
     return to_jsonable_python(value, round_trip=True)
+
+
+def _plain_list(values: Iterable[Any]) -> list[Any]:
+    return [v if type(v) in _SCALARS else _plain(v) for v in values]
 
 
 def _plain_map(values: Mapping[Any, Any]) -> dict[str, Any]:
@@ -120,7 +127,19 @@ def _plain_set(values: set[Any] | frozenset[Any]) -> set[Any] | frozenset[Any] |
 
 def _is_stored_set(members: Collection[Any]) -> bool:
     """Whether ``members`` can be a DynamoDB set: not empty, all strings, bytes or numbers."""
-    return bool(members) and any(all(type(m) in kinds for m in members) for kinds in _MEMBER_KINDS)
+    kinds = set(map(type, members))
+    return bool(kinds) and (kinds == _STRINGS or kinds == _BINARY or kinds <= _NUMBERS)
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {
+    **dict.fromkeys(_SCALARS, lambda value: value),
+    dict: _plain_map,
+    list: _plain_list,
+    tuple: _plain_list,
+    set: _plain_set,
+    frozenset: _plain_set,
+}
+"""Per type, how a dumped value is stored; ``_converter`` adds the types met later."""
 
 
 # Reading ------------------------------------------------------------------------------

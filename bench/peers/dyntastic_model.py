@@ -10,7 +10,9 @@ item has none.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 from dyntastic import Dyntastic
 
@@ -53,11 +55,26 @@ def bind_dyntastic(endpoint_url: str, table: str) -> type[DyntasticItem]:
     return BoundDyntasticItem
 
 
-def use_dummy_credentials() -> None:
-    """The bench's keys for boto3's default chain (all dyntastic reads), in this process."""
+@contextlib.contextmanager
+def dummy_credentials() -> Iterator[None]:
+    """The bench's keys in the environment, for boto3's default chain, then the old values.
+
+    botocore reads the chain when it makes the client, so the keys stay with the
+    dyntastic model's resource and the rest of the run keeps the environment it had.
+    """
+    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    saved = {name: os.environ.get(name) for name in names}
     os.environ["AWS_ACCESS_KEY_ID"] = ACCESS_KEY
     os.environ["AWS_SECRET_ACCESS_KEY"] = SECRET_KEY
     os.environ.pop("AWS_SESSION_TOKEN", None)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class DyntasticModel(Contender):
@@ -70,10 +87,12 @@ class DyntasticModel(Contender):
 
     def __init__(self, endpoint_url: str, table: str) -> None:
         super().__init__(endpoint_url, table)
-        use_dummy_credentials()
         self.model = bind_dyntastic(endpoint_url, table)
-        # dyntastic offers no public handle on its boto3 resource; this is where it keeps it.
-        resource = self.model._dynamodb_resource()  # type: ignore[no-untyped-call]
+        # dyntastic offers no public handle on its boto3 resource; this is where it keeps it
+        # (made on first use, and made here, so that it takes the bench's keys).
+        with dummy_credentials():
+            resource = self.model._dynamodb_resource()  # type: ignore[no-untyped-call]
+            resource.meta.client  # noqa: B018 - the client, and its credentials, now
         count_requests(resource.meta.client, self.requests)
 
     def make(self, row: Row) -> DyntasticItem:
@@ -115,7 +134,9 @@ class DyntasticModel(Contender):
     @staticmethod
     def cold_start_code() -> str:
         return """
+import contextlib
 import os
+from collections.abc import Iterator
 os.environ["AWS_ACCESS_KEY_ID"] = "local"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "local"
 from dyntastic import Dyntastic

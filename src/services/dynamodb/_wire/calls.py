@@ -1,0 +1,235 @@
+"""What both senders share: the settings taken from botocore, requests, and responses.
+
+``Wire`` is built once per sender from the service's config and botocore client. It makes
+the bytes of one signed attempt (``request``), judges the response of an attempt
+(``judge``: the retry ``Outcome`` and the result or the exception botocore would give),
+and completes the final one (``finish``: ``RetryAttempts``, the retry flags, the CRC check).
+"""
+
+from __future__ import annotations
+
+import zlib
+from base64 import b64encode
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import orjson
+from botocore.exceptions import ChecksumError, ClientError
+
+from ..dynamodb_models import DynamoDBConfig
+from .errors import attribute_map, client_error, parse_error
+from .http11 import Response
+from .retries import Outcome
+from .signing import Keys, SigningKeys, sign
+
+TARGET_PREFIX = "DynamoDB_20120810."
+FAST_READS = frozenset(
+    {
+        "GetItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "TransactGetItems",
+        "ExecuteStatement",
+        "UpdateItem",
+        "PutItem",
+        "DeleteItem",
+    }
+)
+"""Operations whose results keep items in DynamoDB JSON (the service's fast-read hook)."""
+OPERATIONS = FAST_READS | {"BatchWriteItem", "TransactWriteItems"}
+"""The data-plane operations the lean path sends; any other goes to botocore."""
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class Settings(NamedTuple):
+    """Timeouts, attempts and pool size of a sender (a probe: one attempt, one connection)."""
+
+    connect_timeout: float
+    read_timeout: float
+    max_attempts: int
+    max_pool_connections: int
+
+
+def settings(config: DynamoDBConfig, *, probe: bool, timeout: float | None) -> Settings:
+    """The settings botocore's client gets from ``config`` (``_connection.settings``)."""
+    return Settings(
+        connect_timeout=timeout or config.connect_timeout_seconds,
+        read_timeout=timeout or config.read_timeout_seconds,
+        max_attempts=1 if probe else config.max_attempts,
+        max_pool_connections=1 if probe else config.max_pool_connections,
+    )
+
+
+class Endpoint(NamedTuple):
+    """Where requests go: the URL botocore names in errors, and how to reach it."""
+
+    url: str
+    tls: bool
+    host: str
+    port: int
+    host_header: str
+
+
+def endpoint(url: str) -> Endpoint:
+    """Split an endpoint URL; ``host_header`` is what botocore signs as ``host``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or _DEFAULT_PORTS[parts.scheme]
+    header = f"[{host}]" if ":" in host else host
+    if port != _DEFAULT_PORTS[parts.scheme]:
+        header = f"{header}:{port}"
+    return Endpoint(url, parts.scheme == "https", host, port, header)
+
+
+def _bytes_as_base64(value: Any) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} cannot be sent to DynamoDB")
+
+
+def encode(params: Mapping[str, Any]) -> bytes:
+    """The JSON body botocore would send: binary values as base64 text."""
+    return orjson.dumps(params, default=_bytes_as_base64)
+
+
+def utc_now() -> datetime:
+    """The clock botocore signs with."""
+    return datetime.now(UTC)
+
+
+class Wire:
+    """Requests and responses of one sender; thread-safe.
+
+    Args:
+        region: the signing region.
+        target: the endpoint.
+        user_agent: the ``User-Agent`` botocore sends.
+        exceptions: the client's modelled exception factory (``client.exceptions``).
+        clock: the current UTC time, for signatures.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        target: Endpoint,
+        user_agent: str,
+        exceptions: Any,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.region = region
+        self.endpoint = target
+        self._exceptions = exceptions
+        self._clock = clock
+        self._keys = SigningKeys()
+        self._fixed = f"User-Agent: {user_agent}\r\n".encode()
+
+    def request(self, operation: str, body: bytes, keys: Keys) -> bytes:
+        """The bytes of one attempt, signed now with ``keys``: head and body in one buffer."""
+        amz_date = self._clock().strftime("%Y%m%dT%H%M%SZ")
+        signing_key = self._keys.get(amz_date[:8], self.region, keys.secret_key)
+        headers = sign(
+            keys=keys,
+            signing_key=signing_key,
+            region=self.region,
+            host=self.endpoint.host_header,
+            target=TARGET_PREFIX + operation,
+            body=body,
+            amz_date=amz_date,
+        )
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+        return b"".join(
+            (
+                b"POST / HTTP/1.1\r\n",
+                head.encode("utf-8"),
+                self._fixed,
+                b"Content-Length: %d\r\n\r\n" % len(body),
+                body,
+            )
+        )
+
+    def judge(self, operation: str, response: Response) -> tuple[Outcome, Any]:
+        """The retry outcome of ``response``, and its result: a dict, or a ``ClientError``."""
+        mismatch = crc32_mismatch(response.headers, response.body)
+        if response.status >= 300:
+            parsed = parse_error(response.status, response.headers, response.body)
+            error = client_error(self._exceptions, operation, parsed)
+            return Outcome(response.status, parsed["Error"]["Code"], mismatch), error
+        return Outcome(response.status, None, mismatch), parse_success(operation, response)
+
+    @staticmethod
+    def finish(
+        response: Response, result: Any, attempts: int, flags: Mapping[str, bool]
+    ) -> dict[str, Any]:
+        """Return the final ``result`` with botocore's retry metadata, or raise it.
+
+        A damaged body (its ``x-amz-crc32`` does not match) on the final attempt raises
+        ``ChecksumError``, as the service's ``after-call`` check does.
+        """
+        parsed: dict[str, Any] = getattr(result, "response", result)
+        metadata: dict[str, Any] = parsed["ResponseMetadata"]
+        metadata.update(flags)
+        metadata["RetryAttempts"] = attempts - 1
+        if crc32_mismatch(response.headers, response.body):
+            actual = zlib.crc32(response.body) & 0xFFFFFFFF
+            raise ChecksumError(
+                checksum_type="crc32",
+                expected_checksum=response.headers["x-amz-crc32"],
+                actual_checksum=str(actual),
+            )
+        if isinstance(result, ClientError):
+            raise result
+        return parsed
+
+
+def crc32_mismatch(headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether the body does not match its ``x-amz-crc32`` header (none: it matches)."""
+    expected = headers.get("x-amz-crc32")
+    if expected is None:
+        return False
+    return not expected.isdigit() or int(expected) != zlib.crc32(body) & 0xFFFFFFFF
+
+
+def parse_success(operation: str, response: Response) -> dict[str, Any]:
+    """The dict botocore and the service's fast-read hook make of a 2xx response."""
+    metadata: dict[str, Any] = {}
+    if "x-amzn-requestid" in response.headers:
+        metadata["RequestId"] = response.headers["x-amzn-requestid"]
+    metadata.update(HTTPStatusCode=response.status, HTTPHeaders=dict(response.headers))
+    try:
+        body = orjson.loads(response.body) if response.body else {}
+    except orjson.JSONDecodeError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    if operation in FAST_READS:
+        _fast_read_keys(body)
+    else:
+        _written_keys(body)
+    return {"ResponseMetadata": metadata, **body}
+
+
+def _fast_read_keys(body: dict[str, Any]) -> None:
+    """Keys a caller sends back in botocore's form, as ``_fastread.parse_read`` leaves them."""
+    start = body.get("LastEvaluatedKey")
+    if start:
+        body["LastEvaluatedKey"] = attribute_map(start)
+    for request in (body.get("UnprocessedKeys") or {}).values():
+        request["Keys"] = [attribute_map(key) for key in request["Keys"]]
+
+
+def _written_keys(body: dict[str, Any]) -> None:
+    """Attribute maps of a write's result in botocore's form, as its parser gives them."""
+    for requests in (body.get("UnprocessedItems") or {}).values():
+        for request in requests:
+            for kind, field in (("PutRequest", "Item"), ("DeleteRequest", "Key")):
+                if kind in request:
+                    request[kind][field] = attribute_map(request[kind][field])
+    metrics = body.get("ItemCollectionMetrics") or {}
+    for entries in metrics.values():
+        for entry in entries:
+            if "ItemCollectionKey" in entry:
+                entry["ItemCollectionKey"] = attribute_map(entry["ItemCollectionKey"])

@@ -1,0 +1,178 @@
+"""A strict, minimal HTTP/1.1 response reader that does no I/O (in the manner of h11).
+
+Feed it the bytes a socket gives; it answers a ``Response`` once one is complete. It reads
+``Content-Length`` bodies, chunked bodies (trailers dropped) and bodies that end with the
+connection, skips ``1xx`` interim responses, and refuses anything malformed with
+``ProtocolError``. Header names come out lower-cased, repeated headers joined by ``", "``
+(as ``urllib3`` joins them for botocore).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+MAX_HEAD = 65536
+_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?")
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?")
+
+
+class ProtocolError(Exception):
+    """The bytes are not a well-formed HTTP/1.1 response."""
+
+
+class IncompleteResponse(ProtocolError):
+    """The connection ended before the response did."""
+
+
+class Response(NamedTuple):
+    """A complete response: status, lower-cased headers, body, and whether to keep alive."""
+
+    status: int
+    reason: str
+    headers: dict[str, str]
+    body: bytes
+    keep_alive: bool
+
+
+class _Head(NamedTuple):
+    status: int
+    reason: str
+    headers: dict[str, str]
+    keep_alive: bool
+
+
+def _parse_head(block: bytes) -> _Head:
+    lines = block.split(b"\r\n")
+    match = _STATUS_LINE.fullmatch(lines[0])
+    if match is None:
+        raise ProtocolError(f"bad status line {lines[0][:80]!r}")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(b":")
+        if not colon or _TOKEN.fullmatch(name) is None:
+            raise ProtocolError(f"bad header line {line[:80]!r}")
+        key = name.decode("ascii").lower()
+        text = value.strip(b" \t").decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    connection = headers.get("connection", "").lower()
+    if match.group(1) == b"0":
+        keep_alive = "keep-alive" in connection
+    else:
+        keep_alive = "close" not in connection
+    reason = (match.group(3) or b"").decode("latin-1")
+    return _Head(int(match.group(2)), reason, headers, keep_alive)
+
+
+class ResponseReader:
+    """Reads one response at a time from fed bytes; reusable for the next response."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._head: _Head | None = None
+        self._length: int | None = None
+        self._chunked = False
+        self._chunks = bytearray()
+
+    @property
+    def started(self) -> bool:
+        """Whether any byte of the current response has arrived."""
+        return bool(self._buffer) or self._head is not None
+
+    def feed(self, data: bytes) -> Response | None:
+        """Add ``data``; return the response once it is complete, else None."""
+        self._buffer += data
+        if self._head is None and not self._read_head():
+            return None
+        return self._read_body()
+
+    def eof(self) -> Response:
+        """The connection ended: return a body delimited by it, or raise ``IncompleteResponse``."""
+        head = self._head
+        if head is None or self._chunked or self._length is not None:
+            raise IncompleteResponse("the connection closed before the response was complete")
+        body = bytes(self._buffer)
+        self._reset()
+        return Response(head.status, head.reason, head.headers, body, False)
+
+    def _reset(self) -> None:
+        self._buffer.clear()
+        self._head = None
+        self._length = None
+        self._chunked = False
+        self._chunks.clear()
+
+    def _read_head(self) -> bool:
+        while True:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self._buffer) > MAX_HEAD:
+                    raise ProtocolError("response head too long")
+                return False
+            head = _parse_head(bytes(self._buffer[:end]))
+            del self._buffer[: end + 4]
+            if not 100 <= head.status < 200:
+                break
+        self._head = head
+        self._frame(head)
+        return True
+
+    def _frame(self, head: _Head) -> None:
+        encoding = head.headers.get("transfer-encoding")
+        if encoding is not None:
+            if encoding.lower() != "chunked":
+                raise ProtocolError(f"unsupported transfer-encoding {encoding!r}")
+            self._chunked = True
+        elif head.status in (204, 304):
+            self._length = 0
+        elif (length := head.headers.get("content-length")) is not None:
+            if not length.isdigit():
+                raise ProtocolError(f"bad content-length {length!r}")
+            self._length = int(length)
+
+    def _read_body(self) -> Response | None:
+        head = self._head
+        assert head is not None
+        if self._chunked:
+            body = self._read_chunks()
+        elif self._length is not None and len(self._buffer) >= self._length:
+            body = bytes(self._buffer[: self._length])
+            if len(self._buffer) > self._length:
+                raise ProtocolError("bytes after the end of the response")
+        else:
+            return None
+        if body is None:
+            return None
+        self._reset()
+        return Response(head.status, head.reason, head.headers, body, head.keep_alive)
+
+    def _read_chunks(self) -> bytes | None:
+        while True:
+            end = self._buffer.find(b"\r\n")
+            if end < 0:
+                return None
+            match = _CHUNK_SIZE.fullmatch(bytes(self._buffer[:end]))
+            if match is None:
+                raise ProtocolError("bad chunk size line")
+            size = int(match.group(1), 16)
+            if size == 0:
+                return self._read_trailers(end + 2)
+            if len(self._buffer) < end + 2 + size + 2:
+                return None
+            if self._buffer[end + 2 + size : end + 4 + size] != b"\r\n":
+                raise ProtocolError("chunk not followed by CRLF")
+            self._chunks += self._buffer[end + 2 : end + 2 + size]
+            del self._buffer[: end + 4 + size]
+
+    def _read_trailers(self, start: int) -> bytes | None:
+        if self._buffer[start : start + 2] == b"\r\n":
+            stop = start + 2
+        else:
+            end = self._buffer.find(b"\r\n\r\n", start)
+            if end < 0:
+                return None
+            stop = end + 4
+        if len(self._buffer) > stop:
+            raise ProtocolError("bytes after the end of the response")
+        return bytes(self._chunks)

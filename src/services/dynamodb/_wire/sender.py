@@ -1,0 +1,109 @@
+"""``LeanSender``: the blocking twin's data-plane calls, without botocore's pipeline.
+
+One call: the JSON body once (orjson), then per attempt a fresh signature, one write,
+one response read, the ``x-amz-crc32`` check and the decision of botocore's standard
+retry mode. What comes back, or is raised, is what ``client._make_api_call`` with the
+service's fast-read hook gives. Operations outside the data plane go to ``client``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ConnectionError, HTTPClientError
+
+from ..dynamodb_models import DynamoDBConfig
+from .calls import OPERATIONS, Wire, encode, endpoint, settings, utc_now
+from .http11 import Response
+from .pool import Pool
+from .retries import Outcome, RetryPolicy
+from .source import endpoint_ruleset, from_client, keys, no_credentials, tls_context
+
+logger = logging.getLogger(__name__)
+
+
+class LeanSender:
+    """Sends DynamoDB's data-plane calls for a blocking service; thread-safe.
+
+    Args:
+        config: the service's config (timeouts, attempts, pool size).
+        client: the service's botocore client: endpoint, credentials, TLS, exceptions.
+        probe: make exactly one attempt (``ping``), on one connection.
+        timeout: seconds that replace both configured timeouts.
+        clock: the current UTC time, for signatures.
+        random: a float in [0, 1), for the backoff's jitter.
+        sleep: waits between attempts.
+    """
+
+    def __init__(
+        self,
+        config: DynamoDBConfig,
+        client: Any,
+        *,
+        probe: bool = False,
+        timeout: float | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        random: Callable[[], float] = random.random,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        found = from_client(client)
+        self._credentials = found.credentials
+        chosen = settings(config, probe=probe, timeout=timeout)
+        target = endpoint(endpoint_ruleset(client)[0])
+        self._wire = Wire(
+            region=found.region,
+            target=target,
+            user_agent=found.user_agent,
+            exceptions=found.exceptions,
+            clock=clock,
+        )
+        self.pool = Pool(
+            target,
+            tls_context(found.verify) if target.tls else None,
+            connect_timeout=chosen.connect_timeout,
+            read_timeout=chosen.read_timeout,
+            size=chosen.max_pool_connections,
+        )
+        self.policy = RetryPolicy(chosen.max_attempts, random=random)
+        self._sleep = sleep
+
+    def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one call as ``client._make_api_call(operation, params)`` would."""
+        if operation not in OPERATIONS:
+            return self._client._make_api_call(operation, params)  # type: ignore[no-any-return]
+        no_credentials(self._credentials)
+        body = encode(params)
+        attempt = taken = 0
+        while True:
+            attempt += 1
+            response, outcome, result = self._attempt(operation, body)
+            decision, cost = self.policy.decide(operation, attempt, outcome)
+            taken = cost or taken
+            if decision.delay is None:
+                break
+            logger.debug("%s: retrying in %.3f s (attempt %d)", operation, decision.delay, attempt)
+            self._sleep(decision.delay)
+        if response is None:
+            raise result
+        if response.status < 300:
+            self.policy.succeeded(taken)
+        return self._wire.finish(response, result, attempt, decision.metadata)
+
+    def _attempt(self, operation: str, body: bytes) -> tuple[Response | None, Outcome, Any]:
+        data = self._wire.request(operation, body, keys(self._credentials.get_frozen_credentials()))
+        try:
+            response = self.pool.exchange(data)
+        except (ConnectionError, HTTPClientError) as error:
+            return None, Outcome(exception=error), error
+        outcome, result = self._wire.judge(operation, response)
+        return response, outcome, result
+
+    def close(self) -> None:
+        """Close every connection."""
+        self.pool.close()

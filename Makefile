@@ -18,12 +18,13 @@ BENCH_SYNCED := $(BENCH_VENV)/.synced
 COV_FIRST := --cov --cov-report= --cov-fail-under=0
 COV_LAST := --cov --cov-append --cov-report=term-missing
 
-.PHONY: test unit integration demo bench fetch-dynamodb-local clean
+.PHONY: test unit integration demo bench twins fetch-dynamodb-local clean
 
 test: $(SYNCED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict $(TYPED)
+	$(BIN)/python -m devtools.twins --check
 	$(BIN)/pytest tests $(COV_FIRST)
 	$(BIN)/pytest integration_tests $(COV_LAST)
 	$(BIN)/python -m devtools.sync_only
@@ -41,6 +42,10 @@ bench: $(BENCH_SYNCED)
 	$(BENCH_VENV)/bin/mypy --strict bench
 	$(BENCH_VENV)/bin/python -m bench.run
 	$(BENCH_VENV)/bin/python -m bench.overhead
+
+# DynamoDBService and AsyncDynamoDBService are written from the core's operations.
+twins: $(SYNCED)
+	$(BIN)/python -m devtools.twins
 
 fetch-dynamodb-local: $(SYNCED)
 	$(BIN)/python -m devtools.dynamodb_local fetch

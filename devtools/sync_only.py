@@ -47,9 +47,8 @@ def main() -> int:
             sys.exit(f"pip install . moved {name}: {before[name]} -> {after[name]}")
     if present := [name for name in ASYNC_ONLY if name in after]:
         sys.exit(f"pip install . installed {', '.join(present)}")
-    print(
-        f"sync-only install: boto3 {after['boto3']}, botocore {after['botocore']}, no aiobotocore"
-    )  # noqa: T201,E501
+    versions = f"boto3 {after['boto3']}, botocore {after['botocore']}"
+    print(f"sync-only install: {versions}, no aiobotocore")  # noqa: T201
     _install(*TEST_TOOLS)
     tests = [
         str(PYTHON),

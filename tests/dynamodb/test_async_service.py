@@ -35,8 +35,9 @@ from src.services.dynamodb import (
     Put,
     Update,
 )
+from src.services.dynamodb._awaiting import _check_crc32
 from src.services.dynamodb._protocol import Call, Fanout, Sleep, Steps, Stream
-from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService, _check_crc32
+from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA
 
 pytestmark = pytest.mark.async_twin

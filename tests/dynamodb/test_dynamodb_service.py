@@ -28,7 +28,7 @@ from botocore.exceptions import (
 from moto import mock_aws
 from mypy_boto3_dynamodb.type_defs import GlobalSecondaryIndexTypeDef
 
-from src.services.dynamodb import _core, dynamodb_service
+from src.services.dynamodb import _blocking, _core
 from src.services.dynamodb._connection import check_crc32
 from src.services.dynamodb._core import POLL_SECONDS
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig, Get, Put
@@ -115,7 +115,7 @@ def offline(
     shared_offline: DynamoDBService, sleeps: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> DynamoDBService:
     """The shared Stubber-only service, recording the sleeps of this test."""
-    monkeypatch.setattr(dynamodb_service, "time", _Clock(sleeps))
+    monkeypatch.setattr(_blocking, "time", _Clock(sleeps))
     return shared_offline
 
 

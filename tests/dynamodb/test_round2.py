@@ -19,8 +19,8 @@ from mypy_boto3_dynamodb.type_defs import (
 )
 
 from src.services.dynamodb import _batching, _fastread, decode_item, encode_item
-from src.services.dynamodb._api import Core
 from src.services.dynamodb._connection import cache_user_agent
+from src.services.dynamodb._driver import Core
 from src.services.dynamodb._observe import Operation
 from src.services.dynamodb._protocol import Call, Fanout, Instruction, Sleep
 from src.services.dynamodb.dynamodb_models import (
@@ -968,19 +968,6 @@ def test_the_async_twin_is_imported_only_when_asked_for() -> None:
     # AND any other unknown name is an AttributeError
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         _ = package.Nope
-
-
-def test_operations_on_the_class_are_their_descriptors() -> None:
-    from src.services.dynamodb._api import streaming, typed, unary
-
-    # WHEN operations are looked up on the class, not an instance THEN the descriptors
-    assert isinstance(_class_attr("get_item"), unary)
-    assert isinstance(_class_attr("iter_query"), streaming)
-    assert isinstance(_class_attr("put_item"), typed)
-
-
-def _class_attr(name: str) -> Any:
-    return getattr(DynamoDBService, name)
 
 
 def test_a_stream_that_ends_at_once_is_an_empty_iterator(service: DynamoDBService) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -94,7 +95,7 @@ def collect(stream: Stream) -> Steps[list[Item]]:
 
 
 def collected(
-    stream: Callable[Concatenate[S, P], Stream],
+    stream: Callable[Concatenate[S, P], Stream], *, doc: str
 ) -> Callable[Concatenate[S, P], Steps[list[Item]]]:
     """The list form of a streaming read: same arguments, checks and log records."""
 
@@ -102,6 +103,7 @@ def collected(
         return collect(stream(self, *args, **kwargs))
 
     functools.update_wrapper(listing, stream)
+    listing.__doc__ = inspect.cleandoc(doc)
     return listing
 
 
@@ -286,10 +288,11 @@ class ReadSteps(CoreBase):
             request["ExclusiveStartKey"] = decode_cursor(arguments["cursor"], **where)
         filtered = "FilterExpression" in request
         names: Sequence[str] = ()
+        added: Sequence[str] = ()
         if filtered:
             schema = (yield from self.schemas(op, [op.table]))[op.table]
             names = schema.cursor_names(index)
-            project_keys(request, names)
+            added = project_keys(request, names)
         sizing: Sizing = "growing" if filtered else "exact"
         loop = PageLoop(operation, {**request, **CAPACITY}, limit=size, sizing=sizing)
         wires: list[Any] = []
@@ -299,18 +302,25 @@ class ReadSteps(CoreBase):
             wires.extend(loop.receive(response))
         start = {name: wires[-1][name] for name in names} if loop.cut else loop.start
         cursor = None if start is None else encode_cursor(start, **where)
+        for wire in wires if added else ():
+            for name in added:
+                del wire[name]  # projected for the cursor only: query() does not return it
         return Page(self.items_of(op, wires), cursor)
 
-    query = collected(iter_query)
-    query.__doc__ = """Return up to ``limit`` matching items (0: all), however many pages it takes.
+    query = collected(
+        iter_query,
+        doc="""Return up to ``limit`` matching items (0: all), however many pages it takes.
 
-    The list of what ``iter_query`` yields, with the same arguments.
-    """
-    scan = collected(iter_scan)
-    scan.__doc__ = """Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel.
+        The list of what ``iter_query`` yields, with the same arguments.
+        """,
+    )
+    scan = collected(
+        iter_scan,
+        doc="""Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel.
 
-    The list of what ``iter_scan`` yields, with the same arguments.
-    """
+        The list of what ``iter_scan`` yields, with the same arguments.
+        """,
+    )
 
     def execute_statement(
         self,

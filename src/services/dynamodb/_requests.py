@@ -234,13 +234,22 @@ def statement_request(
     return request
 
 
-def project_keys(request: Request, names: Sequence[str]) -> None:
-    """Add key attributes to a request's projection (when it has one), by placeholder."""
+def project_keys(request: Request, names: Sequence[str]) -> list[str]:
+    """Add the key attributes a projection (when there is one) leaves out; return those.
+
+    DynamoDB refuses a path named twice ("Two document paths overlap"), so a key the
+    projection names already, directly or through a placeholder, is not named again.
+    """
     projection = request.get("ProjectionExpression")
     if projection is None:
-        return
-    placeholders = request.setdefault("ExpressionAttributeNames", {})
-    for number, name in enumerate(names):
+        return []
+    placeholders: dict[str, str] = request.get("ExpressionAttributeNames", {})
+    named = {placeholders.get(path, path) for path in map(str.strip, projection.split(","))}
+    added = [name for name in names if name not in named]
+    for number, name in enumerate(added):
         placeholders[f"#key{number}_"] = name
         projection = f"{projection}, #key{number}_"
+    if added:
+        request["ExpressionAttributeNames"] = placeholders
     request["ProjectionExpression"] = projection
+    return added

@@ -1,0 +1,254 @@
+"""The async driver: what ``AsyncDynamoDBService`` runs its operations with.
+
+The twin of the blocking driver (``_blocking``): both drive the same core
+(``_driver.Core``), so the operations, arguments, checks, errors and log records are the
+same. This driver awaits each ``Call`` on an aiobotocore client (made on first use,
+once), runs a ``Fanout`` as tasks, and ``asyncio.sleep``s a ``Sleep``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from botocore.model import ServiceModel
+
+try:
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import AioSession
+except ImportError as missing:  # pragma: no cover - proven in a fresh interpreter
+    raise ImportError(
+        "AsyncDynamoDBService needs aiobotocore: pip install 'dynamodb-service[async]'"
+    ) from missing
+
+from . import _fastread
+from ._connection import (
+    cache_user_agent,
+    client_settings,
+    crc32_error,
+    credentials,
+    settings,
+)
+from ._driver import Driver
+from ._fastread import SERVICE_CALL
+from ._protocol import (
+    Call,
+    Fanout,
+    Instruction,
+    Probe,
+    Sleep,
+    Steps,
+    Stream,
+    resume,
+)
+from .dynamodb_models import DynamoDBConfig, Item
+
+if TYPE_CHECKING:
+    import logging
+
+    from mypy_boto3_dynamodb.client import Exceptions
+    from types_aiobotocore_dynamodb.client import DynamoDBClient
+
+    from ._protocol import AsyncSender
+
+T = TypeVar("T")
+
+
+LARGE_BODY_BYTES = 2**20
+"""aiohttp writes a bytes body over 1 MB in one blocking call (and warns); a file it streams."""
+
+
+def _stream_large_body(request: Any, **_: Any) -> None:
+    """``before-send`` hook: hand aiohttp a large batch body as a file, read in pieces.
+
+    botocore rewinds it (``reset_stream``) for a retry; the signature covers the same bytes.
+    """
+    if isinstance(request.body, bytes) and len(request.body) > LARGE_BODY_BYTES:
+        request.body = io.BytesIO(request.body)
+
+
+async def _check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+    """``after-call`` hook of the async client: the blocking client's check, awaited."""
+    if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
+        return
+    error = crc32_error(http_response.headers, await http_response.content)
+    if error is not None:
+        raise error
+
+
+class AwaitingDriver(Driver):
+    """Runs the core's operations on aiobotocore; safe between the tasks of one loop."""
+
+    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+        """Keep the settings; no network call, no running loop needed (the client comes later).
+
+        Args:
+            logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
+            config: region, credentials, endpoint, defaults and timeouts.
+        """
+        super().__init__(logger, config)
+        self._session = AioSession()
+        if (keys := credentials(config)) is not None:
+            self._session.set_credentials(*keys)
+        self._client: DynamoDBClient | None = None
+        self._probes: dict[float | None, Any] = {}
+        self._contexts: list[Any] = []
+        self._lock = asyncio.Lock()
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def _make_client(self, *, probe: bool = False, timeout: float | None = None) -> Any:
+        config = self._core.config
+        context = self._session.create_client(
+            "dynamodb",
+            **client_settings(config),
+            config=AioConfig(**settings(config, probe=probe, timeout=timeout)),
+        )
+        client = await context.__aenter__()
+        self._contexts.append(context)
+        client.meta.events.register("after-call.dynamodb", _check_crc32)
+        cache_user_agent(client)
+        client.meta.events.register("before-send.dynamodb", _stream_large_body)
+        if config.fast_reads:
+            _fastread.register(client.meta.events)
+        return client
+
+    async def _the_client(self) -> DynamoDBClient:
+        async with self._lock:
+            self._core.check_open("client")
+            self._client = self._client or await self._make_client()
+            return self._client
+
+    @property
+    def exceptions(self) -> Exceptions:
+        """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
+        if self._client is not None:
+            return cast("Exceptions", self._client.exceptions)
+        factory = self._session._get_internal_component("exceptions_factory")
+        loader = self._session.get_component("data_loader")
+        model = ServiceModel(loader.load_service_model("dynamodb", "service-2"), "dynamodb")
+        return factory.create_client_exceptions(model)  # type: ignore[no-any-return]
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the client and its connections; every later operation is a ``RuntimeError``."""
+        self._core.closed = True
+        await self._idle.wait()  # requests already sent finish; closing would cancel them
+        async with self._lock:
+            contexts, self._contexts = self._contexts, []
+            self._client, self._probes = None, {}
+        for context in contexts:
+            await context.__aexit__(None, None, None)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # -- the driver -----------------------------------------------------------------------
+
+    async def _run(self, steps: Steps[T]) -> T:
+        try:
+            instruction = next(steps)
+            while True:
+                instruction = resume(steps, *await self._outcome(instruction))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        finally:
+            steps.close()
+
+    def _stream(self, stream: Stream) -> AsyncIterator[Item]:
+        try:
+            first: Instruction | Item | None = next(stream)
+        except StopIteration:
+            first = None
+        return self._pump(stream, first)
+
+    async def _pump(self, stream: Stream, step: Instruction | Item | None) -> AsyncIterator[Item]:
+        try:
+            while step is not None:
+                if type(step) is dict:
+                    yield step
+                    step = next(stream)
+                else:
+                    step = resume(stream, *await self._outcome(step))  # type: ignore[arg-type]
+        except StopIteration:
+            return
+        finally:
+            stream.close()
+
+    async def _outcome(self, instruction: Instruction) -> tuple[Any, Exception | None]:
+        try:
+            return await self._carry_out(instruction), None
+        except Exception as error:
+            return None, error
+
+    async def _carry_out(self, instruction: Instruction) -> Any:
+        kind = type(instruction)
+        if kind is Call:
+            return await self._send(instruction)  # type: ignore[arg-type]
+        if kind is Fanout:
+            return await self._fan_out(instruction)  # type: ignore[arg-type]
+        if kind is Sleep:
+            return await asyncio.sleep(instruction.seconds)  # type: ignore[union-attr]
+        return await self._probe(instruction)  # type: ignore[arg-type]
+
+    async def _send(self, call: Call) -> dict[str, Any]:
+        self._core.check_open("client")
+        client = self._client or await self._the_client()
+        return await self._flying(cast("AsyncSender", client), call)
+
+    async def _flying(self, sender: AsyncSender, call: Call) -> dict[str, Any]:
+        """Send ``call``, counted in flight so that ``close()`` waits for it to finish."""
+        self._in_flight += 1
+        self._idle.clear()
+        marked = SERVICE_CALL.set(True)
+        try:
+            return await sender._make_api_call(call.operation, call.params)
+        finally:
+            SERVICE_CALL.reset(marked)
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def _probe(self, probe: Probe) -> dict[str, Any]:
+        async with self._lock:
+            self._core.check_open("ping")
+            timeout = probe.timeout_seconds
+            client = self._probes.get(timeout) or await self._make_client(
+                probe=True, timeout=timeout
+            )
+            self._probes[timeout] = client
+        return await self._flying(cast("AsyncSender", client), probe.call)
+
+    async def _fan_out(self, fanout: Fanout) -> list[dict[str, Any]]:
+        """Send the calls as tasks, at most ``concurrency`` at once; a failure stops the rest."""
+        calls = fanout.calls
+        if fanout.concurrency == 1 or len(calls) == 1:
+            return [await self._send(call) for call in calls]
+        answers: list[dict[str, Any]] = [{} for _ in calls]
+        waiting = iter(enumerate(calls))
+        failures: list[Exception] = []
+
+        async def worker() -> None:
+            while not failures and (nxt := next(waiting, None)) is not None:
+                try:
+                    answers[nxt[0]] = await self._send(nxt[1])
+                except Exception as error:
+                    failures.append(error)
+
+        await asyncio.gather(*(worker() for _ in range(min(fanout.concurrency, len(calls)))))
+        if failures:
+            raise failures[0]
+        return answers

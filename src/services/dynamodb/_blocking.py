@@ -1,0 +1,234 @@
+"""The blocking driver: what ``DynamoDBService`` runs its operations with.
+
+The operations themselves (checks, paging, batching, transactions, logging) live once in
+the core (``_driver.Core``), as generators of instructions (``_protocol``). This driver
+sends each ``Call`` with botocore, a ``Fanout`` on a thread pool, and sleeps a ``Sleep``;
+``_awaiting`` is the same over aiobotocore.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from . import _fastread
+from ._connection import botocore_config, cache_user_agent, check_crc32, client_settings, session
+from ._driver import Driver
+from ._fastread import SERVICE_CALL
+from ._protocol import Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
+from .dynamodb_models import DynamoDBConfig, Item
+
+if TYPE_CHECKING:
+    import logging
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from mypy_boto3_dynamodb.client import DynamoDBClient, Exceptions
+    from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
+    from ._protocol import Sender
+
+T = TypeVar("T")
+
+
+class BlockingDriver(Driver):
+    """Runs the core's operations with the blocking botocore client; safe between threads."""
+
+    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+        """Make the botocore client (no network call yet).
+
+        Args:
+            logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
+            config: region, credentials, endpoint, defaults and timeouts.
+        """
+        super().__init__(logger, config)
+        self._session = session(config)
+        self._client: DynamoDBClient = self._make_client()
+        self._resource: DynamoDBServiceResource | None = None
+        self._probes: dict[float | None, DynamoDBClient] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _make_client(self, *, probe: bool = False, timeout: float | None = None) -> Any:
+        config = self._core.config
+        client = self._session.create_client(
+            "dynamodb",
+            **client_settings(config),
+            config=botocore_config(config, probe=probe, timeout=timeout),
+        )
+        client.meta.events.register("after-call.dynamodb", check_crc32)
+        cache_user_agent(client)
+        if config.fast_reads:
+            _fastread.register(client.meta.events)
+        return client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        """The boto3 client every operation uses (thread-safe)."""
+        return self._client
+
+    @property
+    def exceptions(self) -> Exceptions:
+        """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
+        return self._client.exceptions
+
+    @property
+    def resource(self) -> DynamoDBServiceResource:
+        """A boto3 resource on the same session, made on first use; not thread-safe.
+
+        The service never uses it: boto3's resource objects must not be shared between
+        threads, and its ``Table`` rewrites every value through ``TypeSerializer``.
+        """
+        import boto3.session
+
+        with self._lock:
+            if self._resource is None:
+                boto3_session = boto3.session.Session(botocore_session=self._session)
+                self._resource = boto3_session.resource(
+                    "dynamodb",
+                    **client_settings(self._core.config),
+                    config=botocore_config(self._core.config),
+                )
+            return self._resource
+
+    # -- lifetime -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pools; every later operation is a ``RuntimeError``."""
+        self._core.closed = True
+        with self._lock:
+            clients = [self._client, *self._probes.values()]
+            if self._resource is not None:
+                clients.append(self._resource.meta.client)
+            pool, self._pool = self._pool, None
+        for client in clients:
+            client.close()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the driver -----------------------------------------------------------------------
+
+    def _run(self, steps: Steps[T]) -> T:
+        try:
+            instruction = next(steps)
+            while True:
+                instruction = resume(steps, *self._outcome(instruction))
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        finally:
+            steps.close()
+            if self._core.closed:
+                self._client.close()  # botocore reopens a pool a racing call used
+
+    def _stream(self, stream: Stream) -> Iterator[Item]:
+        try:
+            first = next(stream)
+        except StopIteration:
+            return iter(())
+        return self._pump(stream, first)
+
+    def _pump(self, stream: Stream, step: Instruction | Item) -> Iterator[Item]:
+        try:
+            while True:
+                if type(step) is dict:
+                    yield step
+                    step = next(stream)
+                else:
+                    step = resume(stream, *self._outcome(step))  # type: ignore[arg-type]
+        except StopIteration:
+            return
+        finally:
+            stream.close()
+
+    def _outcome(self, instruction: Instruction) -> tuple[Any, Exception | None]:
+        try:
+            return self._carry_out(instruction), None
+        except Exception as error:
+            return None, error
+
+    def _carry_out(self, instruction: Instruction) -> Any:
+        kind = type(instruction)
+        if kind is Call:
+            return self._send(instruction)  # type: ignore[arg-type]
+        if kind is Fanout:
+            return self._fan_out(instruction)  # type: ignore[arg-type]
+        if kind is Sleep:
+            return time.sleep(instruction.seconds)  # type: ignore[union-attr]
+        return self._probe(instruction)  # type: ignore[arg-type]
+
+    def _send(self, call: Call) -> dict[str, Any]:
+        marked = SERVICE_CALL.set(True)
+        try:
+            return cast("Sender", self._client)._make_api_call(call.operation, call.params)
+        finally:
+            SERVICE_CALL.reset(marked)
+
+    def _probe(self, probe: Probe) -> dict[str, Any]:
+        with self._lock:
+            client = self._probes.get(probe.timeout_seconds)
+            if client is None:
+                client = self._make_client(probe=True, timeout=probe.timeout_seconds)
+                self._probes[probe.timeout_seconds] = client
+        return cast("Sender", client)._make_api_call(probe.call.operation, probe.call.params)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self._core.config.max_pool_connections,
+                    thread_name_prefix="dynamodb",
+                )
+            return self._pool
+
+    def _fan_out(self, fanout: Fanout) -> list[dict[str, Any]]:
+        """Send the calls, at most ``concurrency`` at once; the first failure stops the rest."""
+        calls = fanout.calls
+        if fanout.concurrency == 1 or len(calls) == 1:
+            return [self._send(call) for call in calls]
+        answers: list[dict[str, Any]] = [{} for _ in calls]
+        waiting = iter(enumerate(calls))
+        running: dict[Future[dict[str, Any]], int] = {}
+        failures: list[BaseException] = []
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        while self._top_up(running, waiting, fanout.concurrency, failures):
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = running.pop(future)
+                if (error := future.exception()) is not None:
+                    failures.append(error)
+                else:
+                    answers[index] = future.result()
+        if failures:
+            raise failures[0]
+        return answers
+
+    def _top_up(
+        self,
+        running: dict[Future[dict[str, Any]], int],
+        waiting: Iterator[tuple[int, Call]],
+        concurrency: int,
+        failures: list[BaseException],
+    ) -> bool:
+        """Start waiting calls until ``concurrency`` run (none after a failure); any running?"""
+        pool = self._executor()
+        while not failures and len(running) < concurrency:
+            if (nxt := next(waiting, None)) is None:
+                break
+            running[pool.submit(self._send, nxt[1])] = nxt[0]
+        return bool(running)

@@ -1,0 +1,50 @@
+"""The core both services drive, and what their drivers share.
+
+Every operation is a generator method of ``Core`` (``_op_*`` modules). A driver carries
+out what it yields: ``BlockingDriver`` (``_blocking``) with botocore and a thread pool,
+``AwaitingDriver`` (``_awaiting``) with aiobotocore and tasks. The public classes,
+``DynamoDBService`` and ``AsyncDynamoDBService``, are generated from the core's
+signatures and docstrings (``devtools.twins``): each method hands its arguments to the
+core operation of the same name and has its driver run it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ._connection import redact_secrets
+from ._op_bulk import BulkSteps
+from ._op_items import ItemSteps
+from ._op_reads import ReadSteps
+from ._op_tables import TableSteps
+from .dynamodb_models import DynamoDBConfig
+
+
+class Core(TableSteps, ItemSteps, ReadSteps, BulkSteps):
+    """Every operation, as a generator over the instructions it needs carried out."""
+
+
+class Driver:
+    """What both services share: the core, and how they show themselves."""
+
+    def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
+        """Check both dependencies (``TypeError``) and keep the config's secrets out of logs."""
+        self._core = Core(logger, config)
+        redact_secrets(config)
+
+    @property
+    def config(self) -> DynamoDBConfig:
+        """The configuration this service was made with."""
+        return self._core.config
+
+    def _resolve_table(self, table_name: str | None) -> str:
+        """The given table name, else the configured default, else ``ValueError``."""
+        return self._core.resolve_table(table_name)
+
+    def __repr__(self) -> str:
+        config = self._core.config
+        return (
+            f"{type(self).__name__}(region_name={config.region_name!r}, "
+            f"endpoint_url={config.endpoint_url!r}, "
+            f"default_table_name={config.default_table_name!r})"
+        )

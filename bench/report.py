@@ -269,6 +269,26 @@ def summary_table(results: Results) -> list[str]:
     return lines
 
 
+OURS = ("service_typed", "service_async_typed")
+"""The project's own typed contenders; the rest of the typed ones are its peers."""
+
+
+def best_peer_row(results: Results) -> list[str]:
+    """Per workload, the lowest CPU ratio among the typed peers (issue 19's bar)."""
+    peers = [key for key in results.typed if key not in OURS]
+    cells = []
+    for name in SUMMARY_WORKLOADS:
+        ratios = [
+            figures.cpu_per_op_ratio
+            for key in peers
+            if (figures := summarize(results.rounds.get(name, []), key)) is not None
+        ]
+        cells.append(f"{min(ratios):.2f}" if ratios else "-")
+    if all(c == "-" for c in cells):
+        return []
+    return ["| *best of the typed peers* | " + " | ".join(cells) + " | | |"]
+
+
 def typed_table(results: Results) -> list[str]:
     """The typed contenders: models in and out, against raw and against their dict twin."""
     rows = []
@@ -287,6 +307,7 @@ def typed_table(results: Results) -> list[str]:
         )
     if not rows:
         return []
+    rows += best_peer_row(results)
     return [
         "",
         "Typed: items in and out as model instances, built inside the timed call. Client CPU "

@@ -622,6 +622,27 @@ def test_an_error_of_the_whole_item_is_located_at_the_item() -> None:
     assert SECRET not in _everything_said(caught.value)
 
 
+class Keyed(BaseModel):
+    by_id: dict[UUID, int]
+    counts: dict[str, int]
+
+
+def test_a_refused_map_key_is_not_quoted_in_the_location() -> None:
+    # GIVEN an item whose map key is itself refused, and a map value refused under a key
+    item = {"by_id": {SECRET: 1}, "counts": {"visits": SECRET}}
+    # WHEN it is validated
+    with pytest.raises(ItemValidationError) as caught:
+        validate_one(Keyed, item, table="t", key_names=())
+    # THEN the refused key is located by Pydantic's marker alone; map keys that are
+    # names of what failed stay in the path
+    assert caught.value.errors == (
+        FieldError(("by_id", "[key]"), "uuid_parsing"),
+        FieldError(("counts", "visits"), "int_parsing"),
+    )
+    assert "by_id[key] (uuid_parsing), counts.visits (int_parsing)" in str(caught.value)
+    assert SECRET not in _everything_said(caught.value)
+
+
 def test_many_errors_are_counted_past_the_first_ten() -> None:
     Wide = create_model("Wide", **{f"f{n}": (int, ...) for n in range(13)})  # type: ignore[call-overload]
     with pytest.raises(ItemValidationError) as caught:

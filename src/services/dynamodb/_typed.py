@@ -37,6 +37,7 @@ _SCALARS = frozenset({str, int, float, Decimal, bool, bytes, type(None)})
 _STRINGS, _BINARY, _NUMBERS = {str}, {bytes}, {int, float, Decimal}
 """What a DynamoDB set can hold: only strings, only binary, or only numbers."""
 _SHOWN_ERRORS = 10
+_KEY_MARK = "[key]"
 
 
 # Writing ------------------------------------------------------------------------------
@@ -275,7 +276,11 @@ class FieldError(NamedTuple):
         """The location as an attribute path: ``address.lines[0]``."""
         text = ""
         for part in self.loc:
-            text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+            if isinstance(part, int):
+                part = f"[{part}]"
+            elif text and part != _KEY_MARK:
+                part = f".{part}"
+            text += part
         return text or "(item)"
 
 
@@ -317,7 +322,14 @@ class ItemValidationError(ValueError):
 
 
 def _spot(found: Mapping[str, Any], skip: int = 0) -> FieldError:
-    return FieldError(tuple(found["loc"][skip:]), str(found["type"]))
+    """Pydantic's error as a ``FieldError``, without a map key that failed validation.
+
+    Pydantic locates a refused map key by the key itself (``("ids", "x7", "[key]")``);
+    that key is the value refused, so only the ``[key]`` marker is kept.
+    """
+    loc = tuple(found["loc"][skip:])
+    kept = [part for at, part in enumerate(loc) if loc[at + 1 : at + 2] != (_KEY_MARK,)]
+    return FieldError(tuple(kept), str(found["type"]))
 
 
 def _error(

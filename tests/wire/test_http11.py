@@ -16,7 +16,7 @@ from src.services.dynamodb._wire.http11 import (
 
 OK = (
     b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
-    b"x-amzn-RequestId: R1\r\nContent-Length: 11\r\n\r\n{\"Item\":{}}"
+    b'x-amzn-RequestId: R1\r\nContent-Length: 11\r\n\r\n{"Item":{}}'
 )
 CHUNKED = (
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -78,7 +78,9 @@ def test_repeated_headers_are_joined_and_values_trimmed() -> None:
 
 
 def test_connection_close_and_http10() -> None:
-    assert not _read(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n").keep_alive
+    assert not _read(
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    ).keep_alive
     assert not _read(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").keep_alive
     assert _read(
         b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n"
@@ -103,12 +105,18 @@ def test_body_delimited_by_the_end_of_the_connection() -> None:
     assert not reader.started
 
 
+def test_a_content_length_body_cut_short_comes_back_short_as_urllib3_gives_it() -> None:
+    reader = ResponseReader()
+    assert reader.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort") is None
+    response = reader.eof()
+    assert (response.body, response.keep_alive) == (b"short", False)
+
+
 @pytest.mark.parametrize(
     "raw",
     [
         b"",
         b"HTTP/1.1 200 OK\r\n",
-        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
     ],
 )

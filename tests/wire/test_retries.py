@@ -33,7 +33,7 @@ EXCEPTIONS = [
     ConnectTimeoutError(endpoint_url=URL, error="slow"),
     ReadTimeoutError(endpoint_url=URL, error="slow"),
     ConnectionClosedError(endpoint_url=URL, error="reset", request=None),
-    SSLError(endpoint_url=URL, error="bad certificate"),
+    SSLError(endpoint_url=URL, error=ValueError("bad certificate")),
     ValueError("not a network error"),
 ]
 CODES = [
@@ -92,8 +92,9 @@ class Botocore:
 
     def __init__(self, max_attempts: int, capacity: int, jitter: float) -> None:
         self.quota = quota.RetryQuota(capacity)
-        self.checker = standard.RetryQuotaChecker(self.quota)
-        self.handler = standard.RetryHandler(
+        self.checker: Any = standard.RetryQuotaChecker(self.quota)
+        handler: Any = standard.RetryHandler
+        self.handler = handler(
             retry_policy=standard.RetryPolicy(
                 retry_checker=standard.StandardRetryConditions(max_attempts=max_attempts),
                 retry_backoff=standard.ExponentialBackoff(random=lambda: jitter),

@@ -19,7 +19,9 @@ secrets = st.text(alphabet=_KEY_CHARS, min_size=1, max_size=48)
 tokens = st.none() | st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=300
 ).filter(lambda token: token.strip() == token)
-regions = st.sampled_from(["us-east-1", "eu-west-3", "ap-southeast-2", "cn-north-1", "us-gov-west-1"])
+regions = st.sampled_from(
+    ["us-east-1", "eu-west-3", "ap-southeast-2", "cn-north-1", "us-gov-west-1"]
+)
 hosts = st.sampled_from(
     [
         ("https", "dynamodb.us-east-1.amazonaws.com", None),
@@ -70,7 +72,9 @@ def test_signature_equals_botocores(
     when: datetime,
 ) -> None:
     scheme, host, port = where
-    host_header = host if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
+    host_header = (
+        host if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
+    )
     url = f"{scheme}://{host}{'' if port is None else f':{port}'}/"
     keys = Keys(access_key, secret, token)
     target = f"DynamoDB_20120810.{operation}"

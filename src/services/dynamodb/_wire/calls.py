@@ -81,7 +81,8 @@ def endpoint(url: str) -> Endpoint:
     header = f"[{host}]" if ":" in host else host
     if port != _DEFAULT_PORTS[parts.scheme]:
         header = f"{header}:{port}"
-    return Endpoint(url, parts.scheme == "https", host, port, header)
+    named = f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
+    return Endpoint(named, parts.scheme == "https", host, port, header)
 
 
 def _bytes_as_base64(value: Any) -> str:

@@ -117,10 +117,10 @@ def _body(content: bytes) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {"message": text}
 
 
-def _code(body: Mapping[str, Any], status: int) -> str:
+def _code(body: Mapping[str, Any], status: int) -> str | None:
     code = body.get("__type", str(status))
     if not isinstance(code, str):
-        return ""
+        return None
     code = code.split(":", 1)[0]
     return code.rsplit("#", 1)[-1]
 
@@ -149,17 +149,23 @@ def parse_error(status: int, headers: Mapping[str, str], content: bytes) -> dict
 def _error_fields(status: int, headers: Mapping[str, str], body: dict[str, Any]) -> dict[str, Any]:
     error = {"Message": body.get("message", body.get("Message", "")), "Code": ""}
     code = _code(body, status)
-    query_error = headers.get("x-amzn-query-error")
-    if query_error is not None:
-        parts = query_error.split(";")
-        if len(parts) == 2 and parts[0]:
-            error.update(QueryErrorCode=code, Type=parts[1])
-            code = parts[0]
-    error["Code"] = code
+    if code is not None:
+        error["Code"] = _query_compatible(code, headers, error)
     metadata = {}
     if "x-amzn-requestid" in headers:
         metadata["RequestId"] = headers["x-amzn-requestid"]
     return {"Error": error, "ResponseMetadata": metadata}
+
+
+def _query_compatible(code: str, headers: Mapping[str, str], error: dict[str, Any]) -> str:
+    query_error = headers.get("x-amzn-query-error")
+    if query_error is None:
+        return code
+    parts = query_error.split(";")
+    if len(parts) == 2 and parts[0]:
+        error.update(QueryErrorCode=code, Type=parts[1])
+        return parts[0]
+    return code
 
 
 def client_error(exceptions: Any, operation: str, parsed: dict[str, Any]) -> ClientError:

@@ -88,9 +88,14 @@ class ResponseReader:
         return self._read_body()
 
     def eof(self) -> Response:
-        """The connection ended: return a body delimited by it, or raise ``IncompleteResponse``."""
+        """The connection ended: return the body read so far, or raise ``IncompleteResponse``.
+
+        A ``Content-Length`` body cut short comes back short, as urllib3 gives it to
+        botocore (``enforce_content_length=False``): the ``x-amz-crc32`` check catches it.
+        A response without a complete head, or a chunked body cut short, is incomplete.
+        """
         head = self._head
-        if head is None or self._chunked or self._length is not None:
+        if head is None or self._chunked:
             raise IncompleteResponse("the connection closed before the response was complete")
         body = bytes(self._buffer)
         self._reset()

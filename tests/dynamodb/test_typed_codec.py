@@ -30,6 +30,7 @@ from pydantic import (
     Json,
     PlainSerializer,
     TypeAdapter,
+    computed_field,
     create_model,
     field_serializer,
     field_validator,
@@ -398,6 +399,32 @@ def test_the_models_own_serializers_are_honoured() -> None:
     # THEN what they wrote is stored
     assert item == {"at": at.timestamp(), "secret_number": "42", "label": "x"}
     assert flat == {"NAME": "ADA", "kind": "flat"}
+
+
+class Keyed2(BaseModel):
+    org: str
+    user: str
+    payload: Json[dict[str, int]]
+
+    @computed_field(alias="GSI1PK")  # type: ignore[prop-decorator]
+    @property
+    def by_org(self) -> str:
+        return f"ORG#{self.org}"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def unset(self) -> str | None:
+        return None
+
+
+def test_computed_fields_are_stored_beside_the_fields() -> None:
+    # GIVEN a model with a computed index key, a computed None and a Json field
+    model = Keyed2(org="acme", user="ada", payload='{"a": 1}')
+    # WHEN it is stored, THEN the computed key is stored under its alias, None left out,
+    # the Json field as its text; and it reads back equal, the computed field ignored
+    item = to_item(model)
+    assert item == {"org": "acme", "user": "ada", "payload": '{"a":1}', "GSI1PK": "ORG#acme"}
+    assert _round_trip(model, "native") == model
 
 
 def test_a_model_that_does_not_dump_to_a_mapping_is_refused() -> None:

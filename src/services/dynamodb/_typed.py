@@ -46,7 +46,9 @@ _KEY_MARK = "[key]"
 def to_item(model: BaseModel) -> Item:
     """Return ``model`` as a plain item that ``encode_item`` stores.
 
-    Fields are named by their aliases and ``None`` fields are left out. Numbers, booleans,
+    Fields are named by their aliases and ``None`` fields are left out; the model's
+    computed fields are stored too (a key derived from fields, for an index), and a
+    ``Json`` field as its JSON text, so that it reads back. Numbers, booleans,
     bytes, strings, lists and maps are kept; tuples become lists; a set of strings,
     numbers or bytes stays a set, and an empty set becomes an empty list (DynamoDB holds
     no empty set). Any other value is converted as Pydantic's JSON mode converts it.
@@ -65,6 +67,9 @@ def to_item(model: BaseModel) -> Item:
         raise TypeError(
             f"{type(model).__name__} dumps to a {type(dumped).__name__}, not a dict of attributes"
         )
+    computed = type(model).__pydantic_computed_fields__
+    if computed:
+        dumped.update(model.model_dump(include=set(computed), by_alias=True, exclude_none=True))
     return _plain_map(dumped)
 
 

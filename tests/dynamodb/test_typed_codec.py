@@ -42,7 +42,6 @@ from src.services.dynamodb._typed import (
     FieldError,
     ItemValidationError,
     ModelReader,
-    _plain,
     as_item,
     decoder_for,
     models_of,
@@ -52,6 +51,7 @@ from src.services.dynamodb._typed import (
     validate_one,
     validate_page,
 )
+from src.services.dynamodb._typed.writing import _plain
 from src.services.dynamodb._values import encode_item
 from src.services.dynamodb.dynamodb_models import Item, Numbers
 

@@ -41,6 +41,7 @@ CONFLICT_ATTEMPTS = 4
 """Tries of an order's transaction while other transactions hold the user's item."""
 CONFLICT_BACKOFF_SECONDS = 0.02
 ORDERS_OF = "pk = :pk AND begins_with(sk, :prefix)"
+COUNT_ORDER = "SET #version = #version + :one, order_count = order_count + :one"
 
 
 class Refusal(Exception):
@@ -196,7 +197,7 @@ class OrdersStore:
             Put({**key, **placed.model_dump()}, condition_expression="attribute_not_exists(pk)"),
             Update(
                 user_key(user_id),
-                "SET #version = #version + :one, order_count = order_count + :one",
+                COUNT_ORDER,
                 {":one": 1},
                 condition_expression="attribute_exists(pk)",
                 expression_attribute_names={"#version": "version"},

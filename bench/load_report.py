@@ -1,0 +1,97 @@
+"""The figures ``bench.load`` prints: the side-by-side table, per-request latencies, targets."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from dataclasses import dataclass
+
+from bench.load_http import Drive
+from devtools.dynamodb_local import NPM_VERSION
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One app's drive, and the CPU used over it: seconds of CPU per second of wall time."""
+
+    drive: Drive
+    cpu: dict[str, float]
+    """By process: the app, DynamoDB Local's JVM, the load driver, everything else."""
+    machine_busy: float
+    """The share of all the machine's cores that was busy."""
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of ``values`` (share 0.5 for p50), in milliseconds."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return 1000 * ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def ratio(ours: float, theirs: float) -> str:
+    return f"{ours / theirs:.2f}x" if theirs else "-"
+
+
+def rows(measured: Measured) -> dict[str, tuple[float, str]]:
+    """Every figure of one app, by label, with its format."""
+    drive = measured.drive
+    figures: dict[str, tuple[float, str]] = {"requests/s": (drive.requests_per_second, "{:.0f}")}
+    for label, share in (("p50 ms", 0.5), ("p95 ms", 0.95), ("p99 ms", 0.99)):
+        figures[label] = (percentile(drive.latencies, share), "{:.1f}")
+    figures["errors"] = (sum(drive.errors.values()), "{:.0f}")
+    for process, share in measured.cpu.items():
+        figures[f"CPU of {process}, % of one core"] = (100 * share, "{:.0f}%")
+    figures["machine busy, % of all cores"] = (100 * measured.machine_busy, "{:.0f}%")
+    return figures
+
+
+def table(results: dict[str, Measured]) -> str:
+    """The side-by-side Markdown table: the service's app, aioboto3's, and their ratio."""
+    (ours_name, ours), (theirs_name, theirs) = results.items()
+    lines = [f"| | {ours_name} | {theirs_name} | ratio |", "| --- | ---: | ---: | ---: |"]
+    theirs_rows = rows(theirs)
+    for label, (a, shape) in rows(ours).items():
+        b = theirs_rows[label][0]
+        lines.append(f"| {label} | {shape.format(a)} | {shape.format(b)} | {ratio(a, b)} |")
+    return "\n".join(lines)
+
+
+def by_kind(results: dict[str, Measured]) -> str:
+    """p50/p99 per kind of request, per app."""
+    lines = ["| request | app | count | p50 ms | p99 ms |", "| --- | --- | ---: | ---: | ---: |"]
+    for name, measured in results.items():
+        for kind, values in sorted(measured.drive.by_kind.items()):
+            lines.append(
+                f"| {kind} | {name} | {len(values)} | {percentile(values, 0.5):.1f}"
+                f" | {percentile(values, 0.99):.1f} |"
+            )
+    return "\n".join(lines)
+
+
+def verdict(results: dict[str, Measured]) -> str:
+    ours, theirs = results.values()
+    throughput = ours.drive.requests_per_second / theirs.drive.requests_per_second
+    tail = percentile(ours.drive.latencies, 0.99) / percentile(theirs.drive.latencies, 0.99)
+    errors = sum(ours.drive.errors.values())
+    lines = [
+        f"targets: requests/s >= 1.5x aioboto3's: {throughput:.2f}x"
+        f" ({'met' if throughput >= 1.5 else 'not met'});"
+        f" p99 <= 0.7x: {tail:.2f}x ({'met' if tail <= 0.7 else 'not met'});"
+        f" 0 errors: {errors} ({'met' if errors == 0 else 'not met'})",
+    ]
+    for name, measured in results.items():
+        for error, count in measured.drive.errors.most_common(5):
+            lines.append(f"  {name} error: {error} x{count}")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+    return (
+        f"{os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))}),"
+        f" {platform.system()} {platform.release()}, {platform.processor() or platform.machine()};"
+        f" Python {platform.python_version()}; DynamoDB Local {NPM_VERSION} in memory on"
+        f" {java.stderr.splitlines()[0] if java.stderr else 'java'}"
+    )

@@ -11,14 +11,14 @@ SYNCED := .venv/.synced
 export UV_PYTHON_DOWNLOADS := never
 
 # Typed code; bench/ is typed in its own environment, where its peers are installed.
-TYPED := src tests integration_tests devtools
+TYPED := src tests integration_tests devtools examples
 BENCH_VENV := .cache/bench-venv
 BENCH_SYNCED := $(BENCH_VENV)/.synced
 # Unit and integration runs add up to one coverage figure, judged once, on the second run.
 COV_FIRST := --cov --cov-report= --cov-fail-under=0
 COV_LAST := --cov --cov-append --cov-report=term-missing
 
-.PHONY: test unit integration demo bench twins fetch-dynamodb-local clean
+.PHONY: test unit integration demo bench twins fetch-dynamodb-local clean example load
 
 test: $(SYNCED)
 	$(BIN)/ruff check .
@@ -42,6 +42,14 @@ bench: $(BENCH_SYNCED)
 	$(BENCH_VENV)/bin/mypy --strict bench
 	$(BENCH_VENV)/bin/python -m bench.run
 	$(BENCH_VENV)/bin/python -m bench.overhead
+
+# The orders API example on a DynamoDB Local of its own; Ctrl-C stops both.
+example: $(SYNCED)
+	$(BIN)/python -m examples.orders_api
+
+# The example and the same routes on aioboto3 under 64 connections: figures, not a test.
+load: $(BENCH_SYNCED)
+	$(BENCH_VENV)/bin/python -m bench.load
 
 # DynamoDBService and AsyncDynamoDBService are written from the core's operations.
 twins: $(SYNCED)

@@ -64,8 +64,9 @@ def _plain(value: Any) -> Any:
 def _converter(kind: type) -> Callable[[Any], Any]:
     """How to store a type that is not one of the exact built-ins, looked up once per type.
 
-    Subclasses of the containers (a ``deque``, a named tuple) are stored as them, and the
-    rest as Pydantic's JSON mode writes them.
+    Subclasses of the containers (a ``deque``, a named tuple) are stored as them, binary
+    (a ``bytearray`` in an ``Any`` field) as bytes, and the rest as Pydantic's JSON mode
+    writes them.
     """
     if issubclass(kind, Mapping):
         return _plain_map
@@ -73,6 +74,8 @@ def _converter(kind: type) -> Callable[[Any], Any]:
         return _plain_list
     if issubclass(kind, set | frozenset):
         return _plain_set
+    if issubclass(kind, bytes | bytearray | memoryview):
+        return bytes
     return _json
 
 

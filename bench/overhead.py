@@ -2,7 +2,7 @@
 
 The end-to-end benchmark compares whole calls, where botocore's ~1 ms per call and a
 noisy machine hide a few microseconds either way. Here nothing is sent at all: the
-service's sans-I/O core (``_api.Core``, the same object both services drive) is driven
+service's sans-I/O core (``_driver.Core``, the same object both services drive) is driven
 by a tiny loop in this file that answers every ``Call`` it yields with a canned,
 botocore-style response dict (every call of a ``Fanout`` too). What is timed is only the
 service's own layers: argument checks, conversion, the operation lifecycle and its
@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from src.services.dynamodb import DynamoDBConfig
-from src.services.dynamodb._api import Core
+from src.services.dynamodb._driver import Core
 from src.services.dynamodb._protocol import Call, Fanout, Probe, Sleep
 from src.services.dynamodb._values import item_decoder, to_wire_item
 from src.services.dynamodb.dynamodb_models import ItemIn

@@ -4,7 +4,8 @@ A method keeps the core operation's parameters, annotations, defaults and docstr
 Only the return type and the body differ between the twins: ``Steps[X]`` becomes ``X``
 (``DynamoDBService``) or a coroutine of it (``AsyncDynamoDBService``), a ``Stream`` an
 ``Iterator[Item]`` or an ``AsyncIterator[Item]``. A ``return_old`` flag gets the two
-``@overload`` s that make ``put_item(item)`` a ``None`` to type checkers.
+``@overload`` s that make ``put_item(item)`` a ``None`` to type checkers, and a ``model``
+argument the two that make ``get_item(key, model=User)`` a ``User | None``.
 """
 
 from __future__ import annotations
@@ -137,23 +138,39 @@ class Twin:
         signature = Signature(operation.function)
         produces = signature.produces()
         stream = produces == "Stream" and not operation.listing
-        returns = self._returns(produces, operation.listing)
-        overloads = _overloads(operation, returns)
+        returns, overloads = self._returns(operation, produces)
         parameters, names = signature.parameters({})
         run = f"self._core.{operation.name}({signature.call()})"
-        lines = [self._overload(operation.name, signature, over, names) for over in overloads]
+        lines = [self._overload(operation.name, signature, o, names, stream) for o in overloads]
         lines.append(f"    {self._def(stream)} {operation.name}({parameters}) -> {returns}:")
         lines.append(_docstring(operation.doc))
         lines.append("        " + self._body(run, stream, returns == "None"))
         names |= _text_names(returns)
         return Method("\n".join(lines) + "\n", frozenset(names))
 
-    def _returns(self, produces: str, listing: bool) -> str:
-        if produces != "Stream":
-            return produces
-        if listing:
-            return "list[Item]"
-        return "AsyncIterator[Item]" if self.awaiting else "Iterator[Item]"
+    def _returns(self, operation: Operation, produces: str) -> tuple[str, list[Overload]]:
+        """The method's return annotation, and its overloads (none, or two)."""
+        kwonly = {arg.arg for arg in operation.function.args.kwonlyargs}
+        if "return_old" in kwonly:
+            return produces, [
+                Overload({"return_old": ("Literal[False]", "False")}, "None"),
+                Overload({"return_old": ("bool", None)}, produces),
+            ]
+        if produces == "Stream":
+            iterator = "list" if operation.listing else self.iterator
+            produces = f"{iterator}[Item] | {iterator}[M]"
+        if "model" not in kwonly:
+            return produces, []
+        plain, typed = _without(produces, "M"), _without(produces, "Item")
+        return produces, [
+            Overload({"model": ("None", "None")}, plain),
+            Overload({"model": ("type[M]", None)}, typed),
+        ]
+
+    @property
+    def iterator(self) -> str:
+        """What this twin's streams return."""
+        return "AsyncIterator" if self.awaiting else "Iterator"
 
     def _def(self, stream: bool) -> str:
         return "async def" if self.awaiting and not stream else "def"
@@ -164,21 +181,25 @@ class Twin:
         awaited = f"await self._run({run})" if self.awaiting else f"self._run({run})"
         return awaited if nothing else f"return {awaited}"
 
-    def _overload(self, name: str, signature: Signature, over: Overload, names: set[str]) -> str:
+    def _overload(
+        self, name: str, signature: Signature, over: Overload, names: set[str], stream: bool
+    ) -> str:
         parameters, used = signature.parameters(over.parameters)
         names |= used | _text_names(over.returns) | {"overload"}
-        return f"    @overload\n    {self._def(False)} {name}({parameters}) -> {over.returns}: ..."
+        return f"    @overload\n    {self._def(stream)} {name}({parameters}) -> {over.returns}: ..."
 
 
-def _overloads(operation: Operation, returns: str) -> list[Overload]:
-    """``return_old``: ``None`` unless asked for the old item."""
-    kwonly = {arg.arg for arg in operation.function.args.kwonlyargs}
-    if "return_old" not in kwonly:
-        return []
-    return [
-        Overload({"return_old": ("Literal[False]", "False")}, "None"),
-        Overload({"return_old": ("bool", None)}, returns),
-    ]
+def _without(union: str, name: str) -> str:
+    """The members of ``union`` that do not mention ``name``: ``Item | M | None`` less M."""
+    members: list[ast.expr] = []
+    pending = [ast.parse(union, mode="eval").body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            pending += [node.right, node.left]
+        elif name not in _names(node):
+            members.append(node)
+    return " | ".join(ast.unparse(member) for member in members)
 
 
 def _twin(awaiting: bool) -> Twin:
@@ -197,6 +218,7 @@ def _twin(awaiting: bool) -> Twin:
             "overload": Import("typing", False),
             "Literal": Import("typing", False),
             "Item": Import(".dynamodb_models", False),
+            "M": Import("._typed", False),
         },
         names=frozenset({driver, iterator, "Item"}),
     )

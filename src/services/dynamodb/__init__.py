@@ -6,6 +6,7 @@ service) never imports aiobotocore or aiohttp.
 
 from typing import TYPE_CHECKING, Any
 
+from ._typed import ItemValidationError
 from ._values import decode_item, encode_item
 from .dynamodb_models import (
     ConditionCheck,
@@ -14,6 +15,7 @@ from .dynamodb_models import (
     Get,
     Item,
     ItemIn,
+    ItemOrModel,
     Key,
     KeySchemaError,
     Page,
@@ -38,6 +40,8 @@ __all__ = [
     "Get",
     "Item",
     "ItemIn",
+    "ItemOrModel",
+    "ItemValidationError",
     "Key",
     "KeySchemaError",
     "Page",

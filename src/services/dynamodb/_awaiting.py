@@ -35,6 +35,7 @@ from ._connection import (
 from ._driver import Driver
 from ._fastread import SERVICE_CALL
 from ._protocol import (
+    INSTRUCTIONS,
     Call,
     Fanout,
     Instruction,
@@ -44,7 +45,7 @@ from ._protocol import (
     Stream,
     resume,
 )
-from .dynamodb_models import DynamoDBConfig, Item
+from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
     import logging
@@ -168,21 +169,21 @@ class AwaitingDriver(Driver):
         finally:
             steps.close()
 
-    def _stream(self, stream: Stream) -> AsyncIterator[Item]:
+    def _stream(self, stream: Stream) -> AsyncIterator[Any]:
         try:
-            first: Instruction | Item | None = next(stream)
+            first: Any = next(stream)
         except StopIteration:
             first = None
         return self._pump(stream, first)
 
-    async def _pump(self, stream: Stream, step: Instruction | Item | None) -> AsyncIterator[Item]:
+    async def _pump(self, stream: Stream, step: Any) -> AsyncIterator[Any]:
         try:
             while step is not None:
-                if type(step) is dict:
+                if type(step) not in INSTRUCTIONS:
                     yield step
                     step = next(stream)
                 else:
-                    step = resume(stream, *await self._outcome(step))  # type: ignore[arg-type]
+                    step = resume(stream, *await self._outcome(step))
         except StopIteration:
             return
         finally:

@@ -18,8 +18,8 @@ from . import _fastread
 from ._connection import botocore_config, cache_user_agent, check_crc32, client_settings, session
 from ._driver import Driver
 from ._fastread import SERVICE_CALL
-from ._protocol import Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
-from .dynamodb_models import DynamoDBConfig, Item
+from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
+from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
     import logging
@@ -133,21 +133,21 @@ class BlockingDriver(Driver):
             if self._core.closed:
                 self._client.close()  # botocore reopens a pool a racing call used
 
-    def _stream(self, stream: Stream) -> Iterator[Item]:
+    def _stream(self, stream: Stream) -> Iterator[Any]:
         try:
             first = next(stream)
         except StopIteration:
             return iter(())
         return self._pump(stream, first)
 
-    def _pump(self, stream: Stream, step: Instruction | Item) -> Iterator[Item]:
+    def _pump(self, stream: Stream, step: Any) -> Iterator[Any]:
         try:
             while True:
-                if type(step) is dict:
+                if type(step) not in INSTRUCTIONS:
                     yield step
                     step = next(stream)
                 else:
-                    step = resume(stream, *self._outcome(step))  # type: ignore[arg-type]
+                    step = resume(stream, *self._outcome(step))
         except StopIteration:
             return
         finally:

@@ -12,15 +12,17 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from ._keys import KeySchema, KeySchemaError
 from ._observe import Operation
 from ._protocol import Call, Response, Sleep, Steps
+from ._typed import ItemValidationError, M, decoder_for, validate_page
 from ._values import item_decoder
 from .dynamodb_models import DynamoDBConfig, Item, check_table_name
 
@@ -163,3 +165,33 @@ class CoreBase:
         """Decode a page's wire items; count them."""
         op.count("items", len(wires))
         return list(map(self.decode, wires))
+
+    def decoder(self, model: type[BaseModel] | None) -> Callable[[Any], Item]:
+        """The decoder of wire items read as ``model``: exact decimals when it has them."""
+        return self.decode if model is None else decoder_for(model, self.config.numbers)
+
+    def typed(
+        self, op: Operation, model: type[M], items: list[Item], key_names: Sequence[str] = ()
+    ) -> Steps[tuple[list[M], ItemValidationError | None]]:
+        """Validate decoded items as ``model``: the models before a misfit, and the misfit.
+
+        A misfit is named by its key; when ``key_names`` are not known, the table's are
+        looked up (cached ``DescribeTable``) only then.
+        """
+        models, misfit = validate_page(model, items, table=op.table, key_names=key_names)
+        if misfit is not None and not key_names:
+            names = (yield from self.schemas(op, [op.table]))[op.table].names
+            models, misfit = validate_page(model, items, table=op.table, key_names=names)
+        return models, misfit
+
+    def models_of(
+        self, op: Operation, model: type[M], wires: list[Any], key_names: Sequence[str] = ()
+    ) -> Steps[list[M]]:
+        """Decode and validate a whole result (a page, a batch); count the items."""
+        op.count("items", len(wires))
+        models, misfit = yield from self.typed(
+            op, model, list(map(self.decoder(model), wires)), key_names
+        )
+        if misfit is not None:
+            raise misfit
+        return models

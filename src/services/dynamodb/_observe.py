@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ._protocol import Fanout, Instruction
+from ._typed import ItemValidationError
 
 _ECHOES_REQUEST = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
 """Operations whose error messages quote the statement, values written into it included."""
@@ -25,6 +26,8 @@ _CONDITION_REASONS = frozenset({"ConditionalCheckFailed", "None"})
 
 def describe(error: BaseException) -> str:
     """Return a one-line account of ``error`` with no request data in it."""
+    if isinstance(error, ItemValidationError):
+        return f"ItemValidationError: {error.log_summary}"  # key names, not their values
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "?")
         reasons = error.response.get("CancellationReasons")

@@ -21,11 +21,13 @@ from ._observe import Operation
 from ._protocol import Call, Response, Steps
 from ._requests import CAPACITY, count, flag, listed, project_keys, projection_request
 from ._transactions import check_keys, get_request_items, tables_of, write_request
+from ._typed import M
 from ._values import Wire, check_sizes, key_fingerprint, to_wire_item
 from .dynamodb_models import (
     Get,
     Item,
     ItemIn,
+    ItemOrModel,
     Names,
     UnprocessedItemsError,
     UnprocessedKeysError,
@@ -33,7 +35,7 @@ from .dynamodb_models import (
 )
 
 
-def _wires(values: Sequence[ItemIn], what: str) -> list[Wire]:
+def _wires(values: Sequence[ItemOrModel], what: str) -> list[Wire]:
     return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(listed(values, what))]
 
 
@@ -63,7 +65,7 @@ class BulkSteps(CoreBase):
     def _write(
         self,
         op: Operation,
-        given: Sequence[ItemIn],
+        given: Sequence[ItemOrModel],
         requests: list[dict[str, Any]],
         placed: tuple[KeySchema, dict[Hashable, int]],
         width: int,
@@ -88,7 +90,7 @@ class BulkSteps(CoreBase):
             )
 
     def batch_write_items(
-        self, items: Sequence[ItemIn], table_name: str | None = None, *, concurrency: int = 1
+        self, items: Sequence[ItemOrModel], table_name: str | None = None, *, concurrency: int = 1
     ) -> Steps[None]:
         """Write any number of items, 25 a request, resending what comes back unprocessed.
 
@@ -138,11 +140,13 @@ class BulkSteps(CoreBase):
         projection_expression: str | None = None,
         expression_attribute_names: Names | None = None,
         concurrency: int = 1,
-    ) -> Steps[list[Item]]:
+        model: type[M] | None = None,
+    ) -> Steps[list[Item] | list[M]]:
         """Read any number of keys, 100 a request; return found items in key order.
 
         Duplicate keys are read once; missing keys are skipped. With a projection, the
-        key attributes are always in the results too.
+        key attributes are always in the results too. With ``model``, return instances
+        of it (see ``get_item``).
 
         Raises:
             UnprocessedKeysError: keys stayed unprocessed after every resend round; its
@@ -174,7 +178,12 @@ class BulkSteps(CoreBase):
                 concurrency=width,
                 jitter=self.jitter,
             )
-            items = self.items_of(op, [reads.found[f] for f in first if f in reads.found])
+            found = [reads.found[f] for f in first if f in reads.found]
+            items: list[Item] | list[M] = (
+                self.items_of(op, found)
+                if model is None
+                else (yield from self.models_of(op, model, found, names))
+            )
             if left:
                 missed = sorted(first[key_fingerprint(wire)] for wire in left)
                 raise UnprocessedKeysError(

@@ -17,7 +17,8 @@ from ._requests import (
     put_request,
     update_request,
 )
-from .dynamodb_models import Condition, Item, ItemIn, Names, ReturnValues
+from ._typed import M, validate_one
+from .dynamodb_models import Condition, Item, ItemIn, ItemOrModel, Names, ReturnValues
 
 
 class ItemSteps(CoreBase):
@@ -35,7 +36,7 @@ class ItemSteps(CoreBase):
 
     def put_item(
         self,
-        item: ItemIn,
+        item: ItemOrModel,
         table_name: str | None = None,
         *,
         condition_expression: Condition | None = None,
@@ -65,8 +66,13 @@ class ItemSteps(CoreBase):
         consistent_read: bool = False,
         projection_expression: str | None = None,
         expression_attribute_names: Names | None = None,
-    ) -> Steps[Item | None]:
-        """Return the item at ``key`` (only the projected attributes, if asked), or None."""
+        model: type[M] | None = None,
+    ) -> Steps[Item | M | None]:
+        """Return the item at ``key`` (only the projected attributes, if asked), or None.
+
+        With ``model`` (a Pydantic model class), return it as an instance of ``model``;
+        an item that does not fit is an ``ItemValidationError``.
+        """
         with self.operation("get_item", table_name) as op:
             request = {
                 **get_request(
@@ -81,7 +87,10 @@ class ItemSteps(CoreBase):
             response: Response = yield from op.exchange(Call("GetItem", request))
             found = response.get("Item")
             op.count("items", found is not None)
-            return None if found is None else self.decode(found)
+            if found is None or model is None:
+                return None if found is None else self.decode(found)
+            item = self.decoder(model)(found)
+            return validate_one(model, item, table=op.table, key_names=list(key))
 
     def update_item(
         self,

@@ -6,7 +6,7 @@ import functools
 import inspect
 import re
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -14,7 +14,7 @@ from ._core import CoreBase
 from ._cursors import decode_cursor, encode_cursor
 from ._observe import Operation
 from ._paging import TOKENS, PageLoop, Sizing, segment_requests
-from ._protocol import Fanout, Response, Steps, Stream
+from ._protocol import INSTRUCTIONS, Fanout, Response, Steps, Stream
 from ._requests import (
     CAPACITY,
     Request,
@@ -27,6 +27,7 @@ from ._requests import (
     read_request,
     statement_request,
 )
+from ._typed import M
 from .dynamodb_models import Condition, Item, ItemIn, Names, Page
 
 P = ParamSpec("P")
@@ -78,8 +79,8 @@ def collect(stream: Stream) -> Steps[list[Item]]:
     try:
         step = next(stream)
         while True:
-            if type(step) is dict:
-                items.append(step)
+            if type(step) not in INSTRUCTIONS:
+                items.append(step)  # type: ignore[arg-type]
                 step = next(stream)
                 continue
             try:
@@ -143,13 +144,19 @@ class Reader:
 class ReadSteps(CoreBase):
     """Query, scan, their pages and streams, and PartiQL."""
 
-    def _stream(self, op: Operation, reader: Reader) -> Stream:
-        yielded = 0
+    def _stream(self, op: Operation, reader: Reader, model: type[M] | None = None) -> Stream:
+        yielded, decode = 0, self.decoder(model)
         try:
             while (page := (yield from reader.next_page(self, op))) is not None:
-                for item in map(self.decode, page):
+                items: Iterable[Item | M] = map(decode, page)
+                misfit = None
+                if model is not None:
+                    items, misfit = yield from self.typed(op, model, list(map(decode, page)))
+                for item in items:
                     yielded += 1
                     yield item
+                if misfit is not None:
+                    raise misfit  # after the items before it, as a stream hands them out
         finally:
             op.counts["items"] = yielded
 
@@ -190,11 +197,15 @@ class ReadSteps(CoreBase):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
+        model: type[M] | None = None,
     ) -> Stream:
-        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all)."""
+        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all).
+
+        With ``model``, yield instances of it (see ``get_item``).
+        """
         arguments = locals()
         with self.operation("query", table_name) as op:
-            yield from self._stream(op, self._query(op, limit, arguments))
+            yield from self._stream(op, self._query(op, limit, arguments), model)
 
     def iter_scan(
         self,
@@ -210,16 +221,18 @@ class ReadSteps(CoreBase):
         segments: int = 1,
         segment: int | None = None,
         total_segments: int | None = None,
+        model: type[M] | None = None,
     ) -> Stream:
         """Yield items lazily, up to ``limit`` (0: all); ``segments > 1`` scans in parallel.
 
         ``segment``/``total_segments`` read one share of the table, for split workers.
+        With ``model``, yield instances of it (see ``get_item``).
         """
         arguments = locals()
         with self.operation("scan", table_name) as op:
             request = _scan_request(op.table, arguments)
             split = check_split(segment, total_segments)
-            yield from self._stream(op, self._scan(limit, request, segments, split))
+            yield from self._stream(op, self._scan(limit, request, segments, split), model)
 
     def query_page(
         self,
@@ -235,8 +248,12 @@ class ReadSteps(CoreBase):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
-    ) -> Steps[Page]:
-        """Return one page of up to ``page_size`` matches, and the cursor of the next one."""
+        model: type[M] | None = None,
+    ) -> Steps[Page[Item] | Page[M]]:
+        """Return one page of up to ``page_size`` matches, and the cursor of the next one.
+
+        With ``model``, the page holds instances of it (a ``Page[model]``).
+        """
         arguments = locals()
         with self.operation("query_page", table_name) as op:
             request = _query_request(op.table, arguments)
@@ -256,8 +273,12 @@ class ReadSteps(CoreBase):
         projection_expression: str | None = None,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> Steps[Page]:
-        """Return one page of up to ``page_size`` items, and the cursor of the next one."""
+        model: type[M] | None = None,
+    ) -> Steps[Page[Item] | Page[M]]:
+        """Return one page of up to ``page_size`` items, and the cursor of the next one.
+
+        With ``model``, the page holds instances of it (a ``Page[model]``).
+        """
         arguments = locals()
         with self.operation("scan_page", table_name) as op:
             request = _scan_request(op.table, arguments)
@@ -273,7 +294,7 @@ class ReadSteps(CoreBase):
         request: Request,
         arguments: dict[str, Any],
         split: tuple[int, int] | None,
-    ) -> Steps[Page]:
+    ) -> Steps[Page[Item] | Page[M]]:
         """Read up to ``page_size`` results from ``cursor`` on; end the page with a cursor.
 
         Without a filter, ``Limit`` asks for exactly what is missing, so DynamoDB's own
@@ -305,7 +326,10 @@ class ReadSteps(CoreBase):
         for wire in wires if added else ():
             for name in added:
                 del wire[name]  # projected for the cursor only: query() does not return it
-        return Page(self.items_of(op, wires), cursor)
+        model: type[M] | None = arguments["model"]
+        if model is None:
+            return Page(self.items_of(op, wires), cursor)
+        return Page((yield from self.models_of(op, model, wires, names)), cursor)
 
     query = collected(
         iter_query,

@@ -20,6 +20,7 @@ Response: TypeAlias = dict[str, Any]
 """botocore's parsed answer to one call (items still in attribute-value form)."""
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
 
     class Sender(Protocol):
         """botocore's one entry point every client method goes through (typed methods call it)."""
@@ -72,10 +73,12 @@ class Sleep:
 
 
 Instruction: TypeAlias = Call | Fanout | Probe | Sleep
+INSTRUCTIONS = frozenset({Call, Fanout, Probe, Sleep})
+"""What a stream yields to its driver; anything else it yields is an item for the caller."""
 Steps: TypeAlias = Generator[Instruction, Any, T]
 """An operation: yields instructions, returns its result."""
-Stream: TypeAlias = Generator["Instruction | dict[str, Any]", Any, None]
-"""A streaming read: yields instructions, and each item (a ``dict``) for the caller."""
+Stream: TypeAlias = Generator["Instruction | dict[str, Any] | BaseModel", Any, None]
+"""A streaming read: yields instructions, and each item (a ``dict``, or a model) for the caller."""
 
 
 def resume(steps: Generator[Any, Any, Any], outcome: Any, failure: Exception | None) -> Any:

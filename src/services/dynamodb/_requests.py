@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from ._conditions import Expressions, expression, required
 from ._values import to_wire, to_wire_item, to_wire_values
-from .dynamodb_models import Condition, ItemIn, Names, ReturnValues
+from .dynamodb_models import Condition, ItemIn, ItemOrModel, Names, ReturnValues
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
@@ -93,7 +93,7 @@ def listed(values: Sequence[Any], what: str = "items") -> list[Any]:
 
 def put_request(
     table: str,
-    item: ItemIn,
+    item: ItemOrModel,
     *,
     condition: Condition | None,
     names: Names | None,

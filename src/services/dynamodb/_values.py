@@ -14,7 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .dynamodb_models import Item, ItemIn, Numbers
+from pydantic import BaseModel
+
+from .dynamodb_models import Item, ItemIn, ItemOrModel, Numbers
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -111,9 +113,16 @@ def to_wire_map(values: Mapping[str, object], path: str = "") -> Wire:
     return wire
 
 
-def to_wire_item(item: ItemIn, what: str = "item") -> Wire:
-    """Return an item or key in attribute-value form; ``what`` names it in errors."""
+def to_wire_item(item: ItemOrModel, what: str = "item") -> Wire:
+    """Return an item or key in attribute-value form; ``what`` names it in errors.
+
+    A Pydantic model is stored as ``_typed.to_item`` makes it: by alias, ``None`` left out.
+    """
     if not isinstance(item, Mapping):
+        if isinstance(item, BaseModel):
+            from ._typed import to_item  # _typed reads with this module's decoders
+
+            return to_wire_item(to_item(item), what)
         raise TypeError(
             f"{what} must be a dict of attribute names to values, not {type(item).__name__}"
         )

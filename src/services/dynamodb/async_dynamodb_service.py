@@ -13,12 +13,14 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Literal, overload
 
 from ._awaiting import AwaitingDriver
+from ._typed import M
 from .dynamodb_models import (
     BillingMode,
     Condition,
     Get,
     Item,
     ItemIn,
+    ItemOrModel,
     Names,
     Page,
     ReturnValues,
@@ -97,7 +99,7 @@ class AsyncDynamoDBService(AwaitingDriver):
     @overload
     async def put_item(
         self,
-        item: ItemIn,
+        item: ItemOrModel,
         table_name: str | None = None,
         *,
         condition_expression: Condition | None = None,
@@ -108,7 +110,7 @@ class AsyncDynamoDBService(AwaitingDriver):
     @overload
     async def put_item(
         self,
-        item: ItemIn,
+        item: ItemOrModel,
         table_name: str | None = None,
         *,
         condition_expression: Condition | None = None,
@@ -118,7 +120,7 @@ class AsyncDynamoDBService(AwaitingDriver):
     ) -> Item | None: ...
     async def put_item(
         self,
-        item: ItemIn,
+        item: ItemOrModel,
         table_name: str | None = None,
         *,
         condition_expression: Condition | None = None,
@@ -141,6 +143,7 @@ class AsyncDynamoDBService(AwaitingDriver):
             )
         )
 
+    @overload
     async def get_item(
         self,
         key: ItemIn,
@@ -149,8 +152,34 @@ class AsyncDynamoDBService(AwaitingDriver):
         consistent_read: bool = False,
         projection_expression: str | None = None,
         expression_attribute_names: Names | None = None,
-    ) -> Item | None:
-        """Return the item at ``key`` (only the projected attributes, if asked), or None."""
+        model: None = None,
+    ) -> Item | None: ...
+    @overload
+    async def get_item(
+        self,
+        key: ItemIn,
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        model: type[M],
+    ) -> M | None: ...
+    async def get_item(
+        self,
+        key: ItemIn,
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        model: type[M] | None = None,
+    ) -> Item | M | None:
+        """Return the item at ``key`` (only the projected attributes, if asked), or None.
+
+        With ``model`` (a Pydantic model class), return it as an instance of ``model``;
+        an item that does not fit is an ``ItemValidationError``.
+        """
         return await self._run(
             self._core.get_item(
                 key,
@@ -158,6 +187,7 @@ class AsyncDynamoDBService(AwaitingDriver):
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
                 expression_attribute_names=expression_attribute_names,
+                model=model,
             )
         )
 
@@ -236,6 +266,7 @@ class AsyncDynamoDBService(AwaitingDriver):
             )
         )
 
+    @overload
     def iter_query(
         self,
         key_condition_expression: Condition,
@@ -249,8 +280,43 @@ class AsyncDynamoDBService(AwaitingDriver):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
-    ) -> AsyncIterator[Item]:
-        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all)."""
+        model: None = None,
+    ) -> AsyncIterator[Item]: ...
+    @overload
+    def iter_query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M],
+    ) -> AsyncIterator[M]: ...
+    def iter_query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M] | None = None,
+    ) -> AsyncIterator[Item] | AsyncIterator[M]:
+        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all).
+
+        With ``model``, yield instances of it (see ``get_item``).
+        """
         return self._stream(
             self._core.iter_query(
                 key_condition_expression,
@@ -263,9 +329,11 @@ class AsyncDynamoDBService(AwaitingDriver):
                 scan_index_forward=scan_index_forward,
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
+                model=model,
             )
         )
 
+    @overload
     def iter_scan(
         self,
         filter_expression: Condition | None = None,
@@ -280,10 +348,45 @@ class AsyncDynamoDBService(AwaitingDriver):
         segments: int = 1,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> AsyncIterator[Item]:
+        model: None = None,
+    ) -> AsyncIterator[Item]: ...
+    @overload
+    def iter_scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M],
+    ) -> AsyncIterator[M]: ...
+    def iter_scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M] | None = None,
+    ) -> AsyncIterator[Item] | AsyncIterator[M]:
         """Yield items lazily, up to ``limit`` (0: all); ``segments > 1`` scans in parallel.
 
         ``segment``/``total_segments`` read one share of the table, for split workers.
+        With ``model``, yield instances of it (see ``get_item``).
         """
         return self._stream(
             self._core.iter_scan(
@@ -298,9 +401,11 @@ class AsyncDynamoDBService(AwaitingDriver):
                 segments=segments,
                 segment=segment,
                 total_segments=total_segments,
+                model=model,
             )
         )
 
+    @overload
     async def query_page(
         self,
         key_condition_expression: Condition,
@@ -315,8 +420,45 @@ class AsyncDynamoDBService(AwaitingDriver):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
-    ) -> Page:
-        """Return one page of up to ``page_size`` matches, and the cursor of the next one."""
+        model: None = None,
+    ) -> Page[Item]: ...
+    @overload
+    async def query_page(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M],
+    ) -> Page[M]: ...
+    async def query_page(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M] | None = None,
+    ) -> Page[Item] | Page[M]:
+        """Return one page of up to ``page_size`` matches, and the cursor of the next one.
+
+        With ``model``, the page holds instances of it (a ``Page[model]``).
+        """
         return await self._run(
             self._core.query_page(
                 key_condition_expression,
@@ -330,9 +472,11 @@ class AsyncDynamoDBService(AwaitingDriver):
                 scan_index_forward=scan_index_forward,
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
+                model=model,
             )
         )
 
+    @overload
     async def scan_page(
         self,
         filter_expression: Condition | None = None,
@@ -347,8 +491,45 @@ class AsyncDynamoDBService(AwaitingDriver):
         projection_expression: str | None = None,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> Page:
-        """Return one page of up to ``page_size`` items, and the cursor of the next one."""
+        model: None = None,
+    ) -> Page[Item]: ...
+    @overload
+    async def scan_page(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M],
+    ) -> Page[M]: ...
+    async def scan_page(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M] | None = None,
+    ) -> Page[Item] | Page[M]:
+        """Return one page of up to ``page_size`` items, and the cursor of the next one.
+
+        With ``model``, the page holds instances of it (a ``Page[model]``).
+        """
         return await self._run(
             self._core.scan_page(
                 filter_expression,
@@ -362,9 +543,11 @@ class AsyncDynamoDBService(AwaitingDriver):
                 projection_expression=projection_expression,
                 segment=segment,
                 total_segments=total_segments,
+                model=model,
             )
         )
 
+    @overload
     async def query(
         self,
         key_condition_expression: Condition,
@@ -378,7 +561,39 @@ class AsyncDynamoDBService(AwaitingDriver):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
-    ) -> list[Item]:
+        model: None = None,
+    ) -> list[Item]: ...
+    @overload
+    async def query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M],
+    ) -> list[M]: ...
+    async def query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M] | None = None,
+    ) -> list[Item] | list[M]:
         """Return up to ``limit`` matching items (0: all), however many pages it takes.
 
         The list of what ``iter_query`` yields, with the same arguments.
@@ -395,9 +610,11 @@ class AsyncDynamoDBService(AwaitingDriver):
                 scan_index_forward=scan_index_forward,
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
+                model=model,
             )
         )
 
+    @overload
     async def scan(
         self,
         filter_expression: Condition | None = None,
@@ -412,7 +629,41 @@ class AsyncDynamoDBService(AwaitingDriver):
         segments: int = 1,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> list[Item]:
+        model: None = None,
+    ) -> list[Item]: ...
+    @overload
+    async def scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M],
+    ) -> list[M]: ...
+    async def scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M] | None = None,
+    ) -> list[Item] | list[M]:
         """Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel.
 
         The list of what ``iter_scan`` yields, with the same arguments.
@@ -430,6 +681,7 @@ class AsyncDynamoDBService(AwaitingDriver):
                 segments=segments,
                 segment=segment,
                 total_segments=total_segments,
+                model=model,
             )
         )
 
@@ -449,7 +701,7 @@ class AsyncDynamoDBService(AwaitingDriver):
         )
 
     async def batch_write_items(
-        self, items: Sequence[ItemIn], table_name: str | None = None, *, concurrency: int = 1
+        self, items: Sequence[ItemOrModel], table_name: str | None = None, *, concurrency: int = 1
     ) -> None:
         """Write any number of items, 25 a request, resending what comes back unprocessed.
 
@@ -475,6 +727,7 @@ class AsyncDynamoDBService(AwaitingDriver):
         """
         await self._run(self._core.batch_delete_items(keys, table_name, concurrency=concurrency))
 
+    @overload
     async def batch_get_items(
         self,
         keys: Sequence[ItemIn],
@@ -484,11 +737,36 @@ class AsyncDynamoDBService(AwaitingDriver):
         projection_expression: str | None = None,
         expression_attribute_names: Names | None = None,
         concurrency: int = 1,
-    ) -> list[Item]:
+        model: None = None,
+    ) -> list[Item]: ...
+    @overload
+    async def batch_get_items(
+        self,
+        keys: Sequence[ItemIn],
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        concurrency: int = 1,
+        model: type[M],
+    ) -> list[M]: ...
+    async def batch_get_items(
+        self,
+        keys: Sequence[ItemIn],
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        concurrency: int = 1,
+        model: type[M] | None = None,
+    ) -> list[Item] | list[M]:
         """Read any number of keys, 100 a request; return found items in key order.
 
         Duplicate keys are read once; missing keys are skipped. With a projection, the
-        key attributes are always in the results too.
+        key attributes are always in the results too. With ``model``, return instances
+        of it (see ``get_item``).
 
         Raises:
             UnprocessedKeysError: keys stayed unprocessed after every resend round; its
@@ -502,6 +780,7 @@ class AsyncDynamoDBService(AwaitingDriver):
                 projection_expression=projection_expression,
                 expression_attribute_names=expression_attribute_names,
                 concurrency=concurrency,
+                model=model,
             )
         )
 

@@ -6,11 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias
 from urllib.parse import urlsplit
 
 from botocore.loaders import Loader
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from typing_extensions import TypeVar
 
 if TYPE_CHECKING:
     from boto3.dynamodb.conditions import ConditionBase
@@ -21,6 +22,8 @@ Key = dict[str, Any]
 """The primary-key attributes of an item, as Python values."""
 ItemIn: TypeAlias = Mapping[str, object]
 """What an item, key or expression-values argument accepts: any mapping (a TypedDict too)."""
+ItemOrModel: TypeAlias = "ItemIn | BaseModel"
+"""What a write accepts as an item: a mapping, or a Pydantic model (stored by its aliases)."""
 Names: TypeAlias = Mapping[str, str]
 """``expression_attribute_names``: ``{"#s": "status"}``."""
 Condition: TypeAlias = "str | ConditionBase"
@@ -121,34 +124,36 @@ class UnprocessedError(RuntimeError):
 class UnprocessedItemsError(UnprocessedError):
     """``batch_write_items`` could not write some items; ``unprocessed`` holds exactly those."""
 
-    def __init__(self, unprocessed: Sequence[ItemIn], *, total: int, rounds: int) -> None:
+    def __init__(self, unprocessed: Sequence[ItemOrModel], *, total: int, rounds: int) -> None:
         super().__init__(
             f"{len(unprocessed)} of {total} items were not written after {rounds} resend rounds"
         )
-        self.unprocessed: list[ItemIn] = list(unprocessed)
+        self.unprocessed: list[Any] = list(unprocessed)
+        """The items not written, as they were given (mappings, or models)."""
 
 
 class UnprocessedKeysError(UnprocessedError):
     """``batch_get_items`` could not read some keys; ``unprocessed`` holds exactly those.
 
-    ``found`` holds the items that were read, in the order their keys were asked.
+    ``found`` holds the items that were read, in the order their keys were asked (as
+    models, when read with ``model=``).
     """
 
     def __init__(
-        self, unprocessed: Sequence[ItemIn], found: list[Item], *, total: int, rounds: int
+        self, unprocessed: Sequence[ItemIn], found: Sequence[Any], *, total: int, rounds: int
     ) -> None:
         super().__init__(
             f"{len(unprocessed)} of {total} keys were not read after {rounds} resend rounds"
         )
         self.unprocessed: list[ItemIn] = list(unprocessed)
-        self.found = found
+        self.found: list[Any] = list(found)
 
 
 @dataclass(frozen=True, slots=True)
 class Put:
     """Transaction action: write ``item`` whole, if ``condition_expression`` holds."""
 
-    item: ItemIn
+    item: ItemOrModel
     table_name: str | None = None
     _: KW_ONLY
     condition_expression: Condition | None = None
@@ -207,14 +212,19 @@ class Get:
 WriteAction = Put | Update | Delete | ConditionCheck
 
 
+PageItem = TypeVar("PageItem", default=Item)
+"""What a page holds: items (``Page`` alone is ``Page[Item]``), or models (``Page[User]``)."""
+
+
 @dataclass(frozen=True, slots=True)
-class Page:
+class Page(Generic[PageItem]):
     """One page of ``query_page``/``scan_page``: its items, and where the next one starts.
 
     ``cursor`` is None when nothing follows; otherwise pass it back as ``cursor=`` to
     continue right after the last item of ``items``. It is URL-safe and opaque, and it
-    carries the last key read, encoded (not encrypted).
+    carries the last key read, encoded (not encrypted). With ``model=User`` the items are
+    ``User`` instances: a ``Page[User]``.
     """
 
-    items: list[Item]
+    items: list[PageItem]
     cursor: str | None

@@ -13,12 +13,14 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal, overload
 
 from ._blocking import BlockingDriver
+from ._typed import M
 from .dynamodb_models import (
     BillingMode,
     Condition,
     Get,
     Item,
     ItemIn,
+    ItemOrModel,
     Names,
     Page,
     ReturnValues,
@@ -93,7 +95,7 @@ class DynamoDBService(BlockingDriver):
     @overload
     def put_item(
         self,
-        item: ItemIn,
+        item: ItemOrModel,
         table_name: str | None = None,
         *,
         condition_expression: Condition | None = None,
@@ -104,7 +106,7 @@ class DynamoDBService(BlockingDriver):
     @overload
     def put_item(
         self,
-        item: ItemIn,
+        item: ItemOrModel,
         table_name: str | None = None,
         *,
         condition_expression: Condition | None = None,
@@ -114,7 +116,7 @@ class DynamoDBService(BlockingDriver):
     ) -> Item | None: ...
     def put_item(
         self,
-        item: ItemIn,
+        item: ItemOrModel,
         table_name: str | None = None,
         *,
         condition_expression: Condition | None = None,
@@ -137,6 +139,7 @@ class DynamoDBService(BlockingDriver):
             )
         )
 
+    @overload
     def get_item(
         self,
         key: ItemIn,
@@ -145,8 +148,34 @@ class DynamoDBService(BlockingDriver):
         consistent_read: bool = False,
         projection_expression: str | None = None,
         expression_attribute_names: Names | None = None,
-    ) -> Item | None:
-        """Return the item at ``key`` (only the projected attributes, if asked), or None."""
+        model: None = None,
+    ) -> Item | None: ...
+    @overload
+    def get_item(
+        self,
+        key: ItemIn,
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        model: type[M],
+    ) -> M | None: ...
+    def get_item(
+        self,
+        key: ItemIn,
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        model: type[M] | None = None,
+    ) -> Item | M | None:
+        """Return the item at ``key`` (only the projected attributes, if asked), or None.
+
+        With ``model`` (a Pydantic model class), return it as an instance of ``model``;
+        an item that does not fit is an ``ItemValidationError``.
+        """
         return self._run(
             self._core.get_item(
                 key,
@@ -154,6 +183,7 @@ class DynamoDBService(BlockingDriver):
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
                 expression_attribute_names=expression_attribute_names,
+                model=model,
             )
         )
 
@@ -232,6 +262,7 @@ class DynamoDBService(BlockingDriver):
             )
         )
 
+    @overload
     def iter_query(
         self,
         key_condition_expression: Condition,
@@ -245,8 +276,43 @@ class DynamoDBService(BlockingDriver):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
-    ) -> Iterator[Item]:
-        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all)."""
+        model: None = None,
+    ) -> Iterator[Item]: ...
+    @overload
+    def iter_query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M],
+    ) -> Iterator[M]: ...
+    def iter_query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M] | None = None,
+    ) -> Iterator[Item] | Iterator[M]:
+        """Yield matching items lazily, a page at a time, up to ``limit`` (0: all).
+
+        With ``model``, yield instances of it (see ``get_item``).
+        """
         return self._stream(
             self._core.iter_query(
                 key_condition_expression,
@@ -259,9 +325,11 @@ class DynamoDBService(BlockingDriver):
                 scan_index_forward=scan_index_forward,
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
+                model=model,
             )
         )
 
+    @overload
     def iter_scan(
         self,
         filter_expression: Condition | None = None,
@@ -276,10 +344,45 @@ class DynamoDBService(BlockingDriver):
         segments: int = 1,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> Iterator[Item]:
+        model: None = None,
+    ) -> Iterator[Item]: ...
+    @overload
+    def iter_scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M],
+    ) -> Iterator[M]: ...
+    def iter_scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M] | None = None,
+    ) -> Iterator[Item] | Iterator[M]:
         """Yield items lazily, up to ``limit`` (0: all); ``segments > 1`` scans in parallel.
 
         ``segment``/``total_segments`` read one share of the table, for split workers.
+        With ``model``, yield instances of it (see ``get_item``).
         """
         return self._stream(
             self._core.iter_scan(
@@ -294,9 +397,11 @@ class DynamoDBService(BlockingDriver):
                 segments=segments,
                 segment=segment,
                 total_segments=total_segments,
+                model=model,
             )
         )
 
+    @overload
     def query_page(
         self,
         key_condition_expression: Condition,
@@ -311,8 +416,45 @@ class DynamoDBService(BlockingDriver):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
-    ) -> Page:
-        """Return one page of up to ``page_size`` matches, and the cursor of the next one."""
+        model: None = None,
+    ) -> Page[Item]: ...
+    @overload
+    def query_page(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M],
+    ) -> Page[M]: ...
+    def query_page(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M] | None = None,
+    ) -> Page[Item] | Page[M]:
+        """Return one page of up to ``page_size`` matches, and the cursor of the next one.
+
+        With ``model``, the page holds instances of it (a ``Page[model]``).
+        """
         return self._run(
             self._core.query_page(
                 key_condition_expression,
@@ -326,9 +468,11 @@ class DynamoDBService(BlockingDriver):
                 scan_index_forward=scan_index_forward,
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
+                model=model,
             )
         )
 
+    @overload
     def scan_page(
         self,
         filter_expression: Condition | None = None,
@@ -343,8 +487,45 @@ class DynamoDBService(BlockingDriver):
         projection_expression: str | None = None,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> Page:
-        """Return one page of up to ``page_size`` items, and the cursor of the next one."""
+        model: None = None,
+    ) -> Page[Item]: ...
+    @overload
+    def scan_page(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M],
+    ) -> Page[M]: ...
+    def scan_page(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        *,
+        page_size: int = 100,
+        cursor: str | None = None,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M] | None = None,
+    ) -> Page[Item] | Page[M]:
+        """Return one page of up to ``page_size`` items, and the cursor of the next one.
+
+        With ``model``, the page holds instances of it (a ``Page[model]``).
+        """
         return self._run(
             self._core.scan_page(
                 filter_expression,
@@ -358,9 +539,11 @@ class DynamoDBService(BlockingDriver):
                 projection_expression=projection_expression,
                 segment=segment,
                 total_segments=total_segments,
+                model=model,
             )
         )
 
+    @overload
     def query(
         self,
         key_condition_expression: Condition,
@@ -374,7 +557,39 @@ class DynamoDBService(BlockingDriver):
         scan_index_forward: bool = True,
         consistent_read: bool = False,
         projection_expression: str | None = None,
-    ) -> list[Item]:
+        model: None = None,
+    ) -> list[Item]: ...
+    @overload
+    def query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M],
+    ) -> list[M]: ...
+    def query(
+        self,
+        key_condition_expression: Condition,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        filter_expression: Condition | None = None,
+        index_name: str | None = None,
+        scan_index_forward: bool = True,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        model: type[M] | None = None,
+    ) -> list[Item] | list[M]:
         """Return up to ``limit`` matching items (0: all), however many pages it takes.
 
         The list of what ``iter_query`` yields, with the same arguments.
@@ -391,9 +606,11 @@ class DynamoDBService(BlockingDriver):
                 scan_index_forward=scan_index_forward,
                 consistent_read=consistent_read,
                 projection_expression=projection_expression,
+                model=model,
             )
         )
 
+    @overload
     def scan(
         self,
         filter_expression: Condition | None = None,
@@ -408,7 +625,41 @@ class DynamoDBService(BlockingDriver):
         segments: int = 1,
         segment: int | None = None,
         total_segments: int | None = None,
-    ) -> list[Item]:
+        model: None = None,
+    ) -> list[Item]: ...
+    @overload
+    def scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M],
+    ) -> list[M]: ...
+    def scan(
+        self,
+        filter_expression: Condition | None = None,
+        expression_attribute_values: ItemIn | None = None,
+        table_name: str | None = None,
+        limit: int = 0,
+        *,
+        expression_attribute_names: Names | None = None,
+        index_name: str | None = None,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        segments: int = 1,
+        segment: int | None = None,
+        total_segments: int | None = None,
+        model: type[M] | None = None,
+    ) -> list[Item] | list[M]:
         """Return up to ``limit`` items (0: all); ``segments > 1`` scans in parallel.
 
         The list of what ``iter_scan`` yields, with the same arguments.
@@ -426,6 +677,7 @@ class DynamoDBService(BlockingDriver):
                 segments=segments,
                 segment=segment,
                 total_segments=total_segments,
+                model=model,
             )
         )
 
@@ -445,7 +697,7 @@ class DynamoDBService(BlockingDriver):
         )
 
     def batch_write_items(
-        self, items: Sequence[ItemIn], table_name: str | None = None, *, concurrency: int = 1
+        self, items: Sequence[ItemOrModel], table_name: str | None = None, *, concurrency: int = 1
     ) -> None:
         """Write any number of items, 25 a request, resending what comes back unprocessed.
 
@@ -471,6 +723,7 @@ class DynamoDBService(BlockingDriver):
         """
         self._run(self._core.batch_delete_items(keys, table_name, concurrency=concurrency))
 
+    @overload
     def batch_get_items(
         self,
         keys: Sequence[ItemIn],
@@ -480,11 +733,36 @@ class DynamoDBService(BlockingDriver):
         projection_expression: str | None = None,
         expression_attribute_names: Names | None = None,
         concurrency: int = 1,
-    ) -> list[Item]:
+        model: None = None,
+    ) -> list[Item]: ...
+    @overload
+    def batch_get_items(
+        self,
+        keys: Sequence[ItemIn],
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        concurrency: int = 1,
+        model: type[M],
+    ) -> list[M]: ...
+    def batch_get_items(
+        self,
+        keys: Sequence[ItemIn],
+        table_name: str | None = None,
+        *,
+        consistent_read: bool = False,
+        projection_expression: str | None = None,
+        expression_attribute_names: Names | None = None,
+        concurrency: int = 1,
+        model: type[M] | None = None,
+    ) -> list[Item] | list[M]:
         """Read any number of keys, 100 a request; return found items in key order.
 
         Duplicate keys are read once; missing keys are skipped. With a projection, the
-        key attributes are always in the results too.
+        key attributes are always in the results too. With ``model``, return instances
+        of it (see ``get_item``).
 
         Raises:
             UnprocessedKeysError: keys stayed unprocessed after every resend round; its
@@ -498,6 +776,7 @@ class DynamoDBService(BlockingDriver):
                 projection_expression=projection_expression,
                 expression_attribute_names=expression_attribute_names,
                 concurrency=concurrency,
+                model=model,
             )
         )
 

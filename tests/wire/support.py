@@ -123,6 +123,14 @@ class FakeServer:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def wait_all_closed(self) -> bool:
+        """Wait (up to 2 s) until no connection is open; whether none is."""
+        for _ in range(200):
+            if self.open_now == 0:
+                return True
+            self._stop.wait(0.01)
+        return False
+
     def _accept(self) -> None:
         while not self._stop.is_set():
             try:

@@ -24,6 +24,7 @@ from src.services.dynamodb._wire.retries import (
     RetryPolicy,
     RetryQuota,
     backoff,
+    is_retryable,
 )
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
@@ -177,3 +178,10 @@ def test_the_quota_never_grows_past_its_capacity() -> None:
     assert bucket.acquire(5) and not bucket.acquire(6)
     bucket.release(100)
     assert bucket.available == 10
+
+
+def test_errors_the_model_marks_retryable_are_retried_for_their_operations_only() -> None:
+    conflict = Outcome(400, "ReplicatedWriteConflictException")
+    assert is_retryable("PutItem", conflict)
+    assert not is_retryable("GetItem", conflict)
+    assert not is_retryable("GetItem", Outcome(400, "ValidationException"))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
+from uuid import uuid4
 
 import orjson
 from botocore.exceptions import ChecksumError, ClientError
@@ -91,8 +92,14 @@ def _bytes_as_base64(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} cannot be sent to DynamoDB")
 
 
-def encode(params: Mapping[str, Any]) -> bytes:
-    """The JSON body botocore would send: binary values as base64 text."""
+def encode(operation: str, params: Mapping[str, Any]) -> bytes:
+    """The JSON body botocore would send: binary values as base64 text.
+
+    A ``TransactWriteItems`` without a ``ClientRequestToken`` gets a fresh one, as
+    botocore fills in idempotency tokens: every attempt of the call carries the same.
+    """
+    if operation == "TransactWriteItems" and "ClientRequestToken" not in params:
+        params = {**params, "ClientRequestToken": str(uuid4())}
     return orjson.dumps(params, default=_bytes_as_base64)
 
 

@@ -78,7 +78,7 @@ class LeanSender:
         if operation not in OPERATIONS:
             return self._client._make_api_call(operation, params)  # type: ignore[no-any-return]
         no_credentials(self._credentials)
-        body = encode(params)
+        body = encode(operation, params)
         attempt = taken = 0
         while True:
             attempt += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import ssl
 import sys
+from types import FunctionType
 from typing import Any, NamedTuple
 from urllib.request import getproxies
 
@@ -84,11 +85,11 @@ def tls_context(verify: bool | str) -> ssl.SSLContext:
 
 
 def instrumented() -> bool:
-    """Whether something (OpenTelemetry) wraps botocore's or aiobotocore's API call."""
+    """Whether something (OpenTelemetry's ``wrapt`` wrapper) replaced the API call function."""
     for module_name, class_name in _INSTRUMENTED:
         module = sys.modules.get(module_name)
         owner = getattr(module, class_name, None)
-        if owner is not None and hasattr(owner._make_api_call, "__wrapped__"):
+        if owner is not None and type(owner.__dict__["_make_api_call"]) is not FunctionType:
             return True
     return False
 

@@ -402,7 +402,7 @@ def test_the_models_own_serializers_are_honoured() -> None:
     assert flat == {"NAME": "ADA", "kind": "flat"}
 
 
-class Keyed2(BaseModel):
+class Indexed(BaseModel):
     org: str
     user: str
     payload: Json[dict[str, int]]
@@ -420,7 +420,7 @@ class Keyed2(BaseModel):
 
 def test_computed_fields_are_stored_beside_the_fields() -> None:
     # GIVEN a model with a computed index key, a computed None and a Json field
-    model = Keyed2(org="acme", user="ada", payload='{"a": 1}')
+    model = Indexed(org="acme", user="ada", payload='{"a": 1}')
     # WHEN it is stored, THEN the computed key is stored under its alias, None left out,
     # the Json field as its text; and it reads back equal, the computed field ignored
     item = to_item(model)

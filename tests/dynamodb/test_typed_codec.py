@@ -506,6 +506,22 @@ def test_a_decimal_field_anywhere_asks_for_decimal_numbers() -> None:
     assert decoder_for(Priced, "decimal")({"n": {"N": "1.5"}}) == {"n": Decimal("1.5")}
 
 
+class Tree(BaseModel):
+    weight: Decimal
+    children: list[Tree] = []
+
+
+class Plain(BaseModel):
+    name: str
+    children: list[Plain] = []
+
+
+def test_a_recursive_model_is_searched_for_decimals_once() -> None:
+    assert needs_decimal(Tree) and not needs_decimal(Plain)
+    tree = Tree(weight=Decimal("1.5"), children=[Tree(weight=Decimal("0.25"))])
+    assert _round_trip(tree, "native") == tree
+
+
 def test_int_and_float_fields_validate_from_decimals() -> None:
     item = {"count": Decimal("12345678901234567890123456789012345678"), "ratio": Decimal("0.1")}
     model = validate_one(Priced, {**item, "lines": []}, table="t", key_names=())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import inspect
 import re
 import threading
@@ -20,6 +21,8 @@ from src.services.dynamodb.dynamodb_models import DynamoDBConfig, Item
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 T = TypeVar("T")
+TRANSPORT_ENV = "DYNAMODB_TRANSPORT"
+"""The transport every integration test's service uses (``lean`` or ``botocore``)."""
 
 KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "pk", "KeyType": "HASH"},
@@ -50,6 +53,7 @@ def make_config(endpoint: str, /, **overrides: Any) -> DynamoDBConfig:
         "endpoint_url": endpoint,
         "aws_access_key_id": "local",
         "aws_secret_access_key": "local",
+        "transport": os.environ.get(TRANSPORT_ENV, "botocore"),
         **overrides,
     }
     return DynamoDBConfig(**settings)

@@ -19,6 +19,7 @@ from ._connection import botocore_config, cache_user_agent, check_crc32, client_
 from ._driver import Driver
 from ._fastread import SERVICE_CALL
 from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
+from ._wire import LeanSender, lean_supported
 from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
@@ -31,6 +32,18 @@ if TYPE_CHECKING:
     from ._protocol import Sender
 
 T = TypeVar("T")
+
+
+def lean_sender(
+    config: DynamoDBConfig, client: DynamoDBClient, logger: logging.Logger
+) -> LeanSender | None:
+    """The lean wire path for ``client``'s data-plane calls, unless botocore must send them."""
+    if config.transport != "lean":
+        return None
+    if (reason := lean_supported(config)) is not None:
+        logger.info("lean transport off, botocore sends every call: %s", reason)
+        return None
+    return LeanSender(config, client)
 
 
 class BlockingDriver(Driver):
@@ -46,6 +59,7 @@ class BlockingDriver(Driver):
         super().__init__(logger, config)
         self._session = session(config)
         self._client: DynamoDBClient = self._make_client()
+        self._lean = lean_sender(config, self._client, self._core.logger)
         self._resource: DynamoDBServiceResource | None = None
         self._probes: dict[float | None, DynamoDBClient] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -105,6 +119,8 @@ class BlockingDriver(Driver):
             pool, self._pool = self._pool, None
         for client in clients:
             client.close()
+        if self._lean is not None:
+            self._lean.close()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -170,6 +186,8 @@ class BlockingDriver(Driver):
         return self._probe(instruction)  # type: ignore[arg-type]
 
     def _send(self, call: Call) -> dict[str, Any]:
+        if self._lean is not None:
+            return self._lean.send(call.operation, call.params)
         marked = SERVICE_CALL.set(True)
         try:
             return cast("Sender", self._client)._make_api_call(call.operation, call.params)

@@ -29,6 +29,7 @@ Names: TypeAlias = Mapping[str, str]
 Condition: TypeAlias = "str | ConditionBase"
 """An expression string, or a ``boto3.dynamodb.conditions`` object (``Key``/``Attr``)."""
 Numbers = Literal["native", "decimal"]
+Transport = Literal["lean", "botocore"]
 BillingMode = Literal["PROVISIONED", "PAY_PER_REQUEST"]
 LogLevel = Literal["ERROR", "WARNING", "INFO"]
 ReturnValues = Literal["ALL_NEW", "UPDATED_NEW", "ALL_OLD", "UPDATED_OLD", "NONE"]
@@ -78,6 +79,10 @@ class DynamoDBConfig(BaseModel):
     billing_mode: BillingMode = "PROVISIONED"
     max_pool_connections: int = Field(default=10, ge=1)
     fast_reads: bool = True
+    transport: Transport = "botocore"
+    """``"lean"``: the data-plane calls are sent by the service's own wire path (``_wire``),
+    botocore's credentials, endpoints, TLS, errors and retry rules kept; ``"botocore"``:
+    every call goes through botocore's pipeline."""
     condition_failure_log_level: LogLevel = "ERROR"
 
     @field_validator("region_name")

@@ -1,0 +1,100 @@
+"""``transport``: which path sends the data-plane calls, and when the service falls back."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+from pydantic import ValidationError
+
+from src.services.dynamodb import DynamoDBConfig, DynamoDBService
+from src.services.dynamodb._blocking import lean_sender
+from src.services.dynamodb._wire import LeanSender
+from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA
+
+LOGGER = "tests.dynamodb.transport"
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """A moto server in a thread, for a service that sends with its own sockets."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def _config(url: str, transport: str) -> DynamoDBConfig:
+    return DynamoDBConfig(
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        transport=transport,  # type: ignore[arg-type]
+    )
+
+
+def test_the_lean_path_gives_what_botocore_gives(moto_url: str) -> None:
+    # GIVEN a table, and one service on each transport
+    table = f"lean-{uuid.uuid4().hex}"
+    logger = logging.getLogger(LOGGER)
+    with (
+        DynamoDBService(logger, _config(moto_url, "lean")) as lean,
+        DynamoDBService(logger, _config(moto_url, "botocore")) as plain,
+    ):
+        plain.create_table(table, KEY_SCHEMA, ATTRIBUTES)
+        # WHEN the lean one writes and both read
+        lean.put_item({"pk": "a", "sk": 1, "n": 1.5, "b": b"\x00", "s": {"x"}}, table)
+        lean.batch_write_items([{"pk": "a", "sk": n} for n in range(2, 30)], table)
+        # THEN both read the same items, and the same refusals
+        assert lean.get_item({"pk": "a", "sk": 1}, table) == plain.get_item(
+            {"pk": "a", "sk": 1}, table
+        )
+        assert lean.query("pk = :p", {":p": "a"}, table) == plain.query(
+            "pk = :p", {":p": "a"}, table
+        )
+        with pytest.raises(lean.exceptions.ConditionalCheckFailedException) as refused:
+            lean.put_item(
+                {"pk": "a", "sk": 1}, table, condition_expression="attribute_not_exists(pk)"
+            )
+        assert isinstance(refused.value, ClientError)
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_lean_is_chosen_only_when_asked_for(moto_url: str) -> None:
+    logger = logging.getLogger(LOGGER)
+    for transport, expected in (("lean", LeanSender), ("botocore", type(None))):
+        with DynamoDBService(logger, _config(moto_url, transport)) as service:
+            # WHEN the service's client is given to the choice THEN lean only when asked
+            sender = lean_sender(service.config, service.client, logger)
+            assert isinstance(sender, expected)
+            if sender is not None:
+                sender.close()
+
+
+def test_a_proxy_in_the_environment_falls_back_to_botocore_and_says_why(
+    moto_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a proxy that applies to the endpoint
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    logger = logging.getLogger(LOGGER)
+    caplog.set_level(logging.INFO, LOGGER)
+    with DynamoDBService(logger, _config(moto_url, "lean")) as service:
+        # WHEN the lean path is asked for THEN botocore is used, and the reason logged
+        assert lean_sender(service.config, service.client, logger) is None
+    assert (LOGGER, logging.INFO) in {(name, level) for name, level, _ in caplog.record_tuples}
+    assert any("proxy" in message for _, _, message in caplog.record_tuples)
+
+
+def test_an_unknown_transport_is_refused() -> None:
+    with pytest.raises(ValidationError, match="transport"):
+        _config("http://127.0.0.1:1", "fast")

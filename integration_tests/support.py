@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import inspect
+import os
 import re
 import threading
 import uuid

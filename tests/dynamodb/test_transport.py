@@ -37,7 +37,7 @@ def _config(url: str, transport: str) -> DynamoDBConfig:
         endpoint_url=url,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
-        transport=transport,  # type: ignore[arg-type]
+        transport=transport,
     )
 
 

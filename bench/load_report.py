@@ -43,6 +43,9 @@ def rows(measured: Measured) -> dict[str, tuple[float, str]]:
     figures["errors"] = (sum(drive.errors.values()), "{:.0f}")
     for process, share in measured.cpu.items():
         figures[f"CPU of {process}, % of one core"] = (100 * share, "{:.0f}%")
+    for process in ("the app", "DynamoDB Local"):
+        per_request = 1000 * measured.cpu[process] / (drive.requests_per_second or 1)
+        figures[f"CPU of {process} per request, ms"] = (per_request, "{:.2f}")
     figures["machine busy, % of all cores"] = (100 * measured.machine_busy, "{:.0f}%")
     return figures
 

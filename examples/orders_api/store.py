@@ -232,7 +232,8 @@ class OrdersStore:
             page = await self._service.query_page(
                 ORDERS_OF, self._orders_of(user_id), page_size=limit, cursor=cursor
             )
-        except ValueError:  # the service's verdict on a cursor it did not make
+        except ValueError:  # the service's verdict on a cursor it did not make (with typed
+            # reads, catch the service's ItemValidationError, also a ValueError, before this)
             if cursor is None:
                 raise
             raise BadCursor("cursor is not one this API made for these orders") from None

@@ -97,15 +97,14 @@ async def test_a_read_on_an_endpoint_that_never_answers_answers_503_within_its_t
 async def test_throttling_answers_503_and_other_refusals_500(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service: AsyncDynamoDBService = client._transport.app.state.store._service  # type: ignore[attr-defined]
     codes = iter(["ProvisionedThroughputExceededException", "AccessDeniedException"])
 
-    async def refuse(*args: Any, **kwargs: Any) -> None:
+    async def refuse(service: AsyncDynamoDBService, *args: Any, **kwargs: Any) -> None:
         code = next(codes)
         error_class = getattr(service.exceptions, code, service.exceptions.ClientError)
         raise error_class({"Error": {"Code": code, "Message": "no"}}, "GetItem")
 
-    monkeypatch.setattr(service, "get_item", refuse)
+    monkeypatch.setattr(AsyncDynamoDBService, "get_item", refuse)
 
     throttled = await client.get("/users/alice")
     denied = await client.get("/users/alice")
@@ -139,15 +138,28 @@ async def test_settings_are_validated_at_startup(
 
 
 async def test_the_one_service_is_shared_and_closed_at_shutdown(
-    witness: AsyncDynamoDBService,
+    witness: AsyncDynamoDBService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app()
-    async with serving(app) as client:
-        store = app.state.store
-        assert (await client.get("/healthz")).status_code == 200
-        assert (await client.get("/users/alice")).status_code == 404
-        assert app.state.store is store
-        service: AsyncDynamoDBService = store._service
+    made: list[AsyncDynamoDBService] = []
+    closed: list[AsyncDynamoDBService] = []
+    real_init, real_close = AsyncDynamoDBService.__init__, AsyncDynamoDBService.close
 
+    def init(service: AsyncDynamoDBService, *args: Any, **kwargs: Any) -> None:
+        made.append(service)
+        real_init(service, *args, **kwargs)
+
+    async def close(service: AsyncDynamoDBService) -> None:
+        closed.append(service)
+        await real_close(service)
+
+    monkeypatch.setattr(AsyncDynamoDBService, "__init__", init)
+    monkeypatch.setattr(AsyncDynamoDBService, "close", close)
+
+    async with serving(create_app()) as client:
+        answers = [(await client.get(path)).status_code for path in ("/healthz", "/users/a") * 3]
+        assert (len(made), closed) == (1, [])
+
+    assert answers == [200, 404] * 3
+    assert closed == made
     with pytest.raises(RuntimeError):
-        await service.get_item({"pk": "USER#alice", "sk": "PROFILE"})
+        await made[0].get_item({"pk": "USER#alice", "sk": "PROFILE"})

@@ -84,20 +84,21 @@ async def test_a_conflicting_transaction_is_tried_again(
     client: httpx.AsyncClient, witness: AsyncDynamoDBService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await user(client)
-    service: AsyncDynamoDBService = client._transport.app.state.store._service  # type: ignore[attr-defined]
-    real = service.transact_write_items
+    real = AsyncDynamoDBService.transact_write_items
     tokens: list[str | None] = []
 
-    async def lose_once(actions: Any, *, client_request_token: str | None = None) -> None:
+    async def lose_once(
+        service: AsyncDynamoDBService, actions: Any, *, client_request_token: str | None = None
+    ) -> None:
         tokens.append(client_request_token)
         if len(tokens) == 1:
             reasons = [{"Code": "None"}, {"Code": "TransactionConflict"}]
             response: Any = {"Error": {"Code": "TransactionCanceledException", "Message": "x"}}
             response["CancellationReasons"] = reasons
             raise service.exceptions.TransactionCanceledException(response, "TransactWriteItems")
-        await real(actions, client_request_token=client_request_token)
+        await real(service, actions, client_request_token=client_request_token)
 
-    monkeypatch.setattr(service, "transact_write_items", lose_once)
+    monkeypatch.setattr(AsyncDynamoDBService, "transact_write_items", lose_once)
 
     placed = await order(client, 1)
 

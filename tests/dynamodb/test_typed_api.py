@@ -29,6 +29,7 @@ from src.services.dynamodb import (
 from src.services.dynamodb._typed import FieldError
 from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 
+from . import typing_snippet
 from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE
 
 PLANTED = "PLANTED-s3cret-7f3a9c-do-not-log"
@@ -553,3 +554,46 @@ async def test_the_async_twin_writes_models_batch_mixed_transaction_and_decimal(
         Aliased(owner="a", number=3, nick="tx"),
     ]
     assert money is not None and type(money.amount) is Decimal and money.amount == EXACT
+
+
+# -- the typing snippet, run ----------------------------------------------------------------
+
+
+def flat(value: object) -> list[object]:
+    """What a read gave, as the list of its items (a page's items, an item alone)."""
+    if isinstance(value, Page):
+        return list(value.items)
+    return list(value) if isinstance(value, list) else [value]
+
+
+def test_the_typing_snippet_runs_and_its_values_have_the_asserted_types(
+    service: DynamoDBService, table: str
+) -> None:
+    # GIVEN one stored user
+    user = typing_snippet.User(pk="u", sk=1, name="ada")
+    service.put_item(user)
+    # WHEN the snippet's reads (each type-checked by mypy --strict) run
+    got = typing_snippet.blocking_reads(service)
+    # THEN the eight reads with model give Users, the eight without give the dict
+    assert len(got) == 16
+    assert all(flat(value) == [user] for value in got[:8])
+    assert all(type(item) is typing_snippet.User for value in got[:8] for item in flat(value))
+    assert all(flat(value) == [user.model_dump()] for value in got[8:])
+    assert all(type(item) is dict for value in got[8:] for item in flat(value))
+
+
+@pytest.mark.async_twin
+@pytest.mark.anyio
+async def test_the_async_typing_snippet_runs_and_its_values_have_the_asserted_types(
+    twin: AsyncDynamoDBService,
+) -> None:
+    # GIVEN one stored user
+    user = typing_snippet.User(pk="u", sk=1, name="ada")
+    await twin.put_item(user)
+    # WHEN the snippet's async reads run
+    got = await typing_snippet.async_reads(twin)
+    # THEN with model they give Users, without it the dict
+    assert len(got) == 16
+    assert all(flat(value) == [user] for value in got[:8])
+    assert all(type(item) is typing_snippet.User for value in got[:8] for item in flat(value))
+    assert all(flat(value) == [user.model_dump()] for value in got[8:])

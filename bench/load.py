@@ -2,8 +2,9 @@
 
 Starts a DynamoDB Local, gives each app its own table with the same seeded data, runs
 each app on uvicorn (one worker, its own process) on loopback, checks both answer every
-route of the issue with the right status, warms both up, then drives each in turn with
-64 connections for a fixed time over the same seeded mix. Prints requests/s, p50/p95/p99
+route of the issue with the right status, warms both up, then drives each with 64
+connections for a fixed time over the same seeded mix, in alternating rounds (AB, BA) so
+that a change in the machine's other load falls on both. Prints requests/s, p50/p95/p99
 and errors side by side and as ratios, with the CPU each process used (from
 ``/proc/<pid>/stat``), so a CPU-bound DynamoDB Local shows in the figures.
 """
@@ -24,7 +25,7 @@ import boto3
 import httpx
 
 from bench.load_http import conformance, drive, requests, user_id
-from bench.load_report import Measured, by_kind, machine, table, verdict
+from bench.load_report import Measured, by_kind, machine, merge, table, verdict
 from devtools.dynamodb_local import DynamoDBLocal, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,24 +160,25 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0
     raise RuntimeError(f"the app at {url} did not answer /healthz within {timeout:.0f} s")
 
 
-def measure(url: str, app_pid: int, jvm: int, args: argparse.Namespace) -> Measured:
-    """Drive the app at ``url`` for ``args.seconds``; measure the CPU each process used."""
+def measure(
+    url: str, app_pid: int, jvm: int, seconds: float, args: argparse.Namespace, seed: int
+) -> Measured:
+    """Drive the app at ``url`` for ``seconds``; measure the CPU each process used."""
     pids = {"the app": app_pid, "DynamoDB Local": jvm, "the load driver": os.getpid()}
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     busy_before, total_before = machine_busy()
-    stream = requests(args.seed, args.users)
-    result = asyncio.run(drive(url, args.seconds, args.connections, stream))
+    result = asyncio.run(drive(url, seconds, args.connections, requests(seed, args.users)))
     busy_after, total_after = machine_busy()
     cpu = {name: (cpu_seconds(pid) - before[name]) / result.seconds for name, pid in pids.items()}
-    cpu["everything else"] = max(
-        0.0, (busy_after - busy_before) / result.seconds - sum(cpu.values())
-    )
+    everything = (busy_after - busy_before) / result.seconds
+    cpu["everything else"] = max(0.0, everything - sum(cpu.values()))
     return Measured(result, cpu, (busy_after - busy_before) / (total_after - total_before))
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--seconds", type=float, default=20.0, help="measured time per app")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (AB, BA...)")
     parser.add_argument("--warmup", type=float, default=5.0, help="unmeasured time per app")
     parser.add_argument("--connections", type=int, default=64, help="concurrent connections")
     parser.add_argument("--users", type=int, default=1000, help="users seeded per table")
@@ -185,37 +187,42 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def start_apps(
+    endpoint: str, stack: contextlib.ExitStack, args: argparse.Namespace
+) -> dict[str, tuple[str, int]]:
+    """Seed a table per app, start each on uvicorn, check its routes; return (url, pid)s."""
+    started: dict[str, tuple[str, int]] = {}
+    for n, (name, target) in enumerate(APPS.items()):
+        table = f"load_{n}"
+        log(f"{name}: seeding {table} ({args.users} users x {args.orders} orders)")
+        seed_table(endpoint, table, args.users, args.orders)
+        env = {**os.environ, **CREDENTIALS, "AWS_REGION": "us-east-1"}
+        env |= {"ORDERS_TABLE": table, "DYNAMODB_ENDPOINT_URL": endpoint}
+        port = free_port()
+        process = stack.enter_context(app_process(target, port, env))
+        url = f"http://127.0.0.1:{port}"
+        asyncio.run(conformance(url))
+        started[name] = (url, process.pid)
+    return started
+
+
 def run(args: argparse.Namespace) -> dict[str, Measured]:
-    """Start everything, check, warm up and measure each app; stop everything."""
+    """Start everything, check, warm up and measure the apps in alternating rounds."""
     with DynamoDBLocal() as local, contextlib.ExitStack() as stack:
         jvm = jvm_pid(local.port)
-        started: dict[str, tuple[str, int]] = {}
-        for n, (name, target) in enumerate(APPS.items()):
-            table = f"load_{n}"
-            log(f"{name}: seeding {table} ({args.users} users x {args.orders} orders)")
-            seed_table(local.endpoint_url, table, args.users, args.orders)
-            env = {
-                **os.environ,
-                **CREDENTIALS,
-                "ORDERS_TABLE": table,
-                "DYNAMODB_ENDPOINT_URL": local.endpoint_url,
-                "AWS_REGION": "us-east-1",
-            }
-            port = free_port()
-            process = stack.enter_context(app_process(target, port, env))
-            url = f"http://127.0.0.1:{port}"
-            asyncio.run(conformance(url))
-            started[name] = (url, process.pid)
+        started = start_apps(local.endpoint_url, stack, args)
         for name, (url, _) in started.items():
             log(f"{name}: warming up for {args.warmup:.0f} s")
-            asyncio.run(
-                drive(url, args.warmup, args.connections, requests(args.seed + 1, args.users))
-            )
-        results = {}
-        for name, (url, pid) in started.items():
-            log(f"{name}: {args.connections} connections for {args.seconds:.0f} s")
-            results[name] = measure(url, pid, jvm, args)
-        return results
+            stream = requests(args.seed - 1, args.users)
+            asyncio.run(drive(url, args.warmup, args.connections, stream))
+        parts: dict[str, list[Measured]] = {name: [] for name in started}
+        seconds = args.seconds / args.rounds
+        for round_ in range(args.rounds):
+            order = list(started.items())
+            for name, (url, pid) in order if round_ % 2 == 0 else reversed(order):
+                log(f"round {round_ + 1}: {name}, {args.connections} connections, {seconds:.0f} s")
+                parts[name].append(measure(url, pid, jvm, seconds, args, args.seed + round_))
+        return {name: merge(measured) for name, measured in parts.items()}
 
 
 def main(argv: list[str]) -> int:
@@ -223,7 +230,8 @@ def main(argv: list[str]) -> int:
     results = run(args)
     print(f"machine: {machine()}")
     print(
-        f"load: {args.connections} connections, {args.seconds:.0f} s per app, seeded mix"
+        f"load: {args.connections} connections, {args.seconds:.0f} s per app in"
+        f" {args.rounds} alternating rounds, seeded mix"
         " 70% GET user / 20% GET orders page / 10% POST order, one uvicorn worker per app\n"
     )
     print(table(results))

@@ -22,6 +22,25 @@ class Measured:
     """The share of all the machine's cores that was busy."""
 
 
+def merge(parts: list[Measured]) -> Measured:
+    """One app's rounds as one measurement: latencies pooled, CPU weighted by time."""
+    drive = Drive()
+    for part in parts:
+        drive.seconds += part.drive.seconds
+        drive.latencies += part.drive.latencies
+        drive.errors += part.drive.errors
+        for kind, values in part.drive.by_kind.items():
+            drive.by_kind.setdefault(kind, []).extend(values)
+
+    def weighted(shares: list[float]) -> float:
+        return sum(s * part.drive.seconds for s, part in zip(shares, parts, strict=True)) / (
+            drive.seconds
+        )
+
+    cpu = {name: weighted([part.cpu[name] for part in parts]) for name in parts[0].cpu}
+    return Measured(drive, cpu, weighted([part.machine_busy for part in parts]))
+
+
 def percentile(values: list[float], share: float) -> float:
     """The nearest-rank percentile of ``values`` (share 0.5 for p50), in milliseconds."""
     ordered = sorted(values)

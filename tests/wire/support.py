@@ -270,3 +270,52 @@ def botocore_call(client: Any, operation: str, params: dict[str, Any]) -> dict[s
         return client._make_api_call(operation, params)  # type: ignore[no-any-return]
     finally:
         _fastread.SERVICE_CALL.reset(marked)
+
+
+async def aiobotocore_client(config: DynamoDBConfig, **extra: Any) -> Any:
+    """An aiobotocore client made as the async service makes it (enter it with ``async with``)."""
+    import aiobotocore.session
+
+    from src.services.dynamodb._connection import crc32_error
+
+    made = aiobotocore.session.get_session()
+    secret, token = config.aws_secret_access_key, config.aws_session_token
+    made.set_credentials(
+        config.aws_access_key_id or "",
+        "" if secret is None else secret.get_secret_value(),
+        None if token is None else token.get_secret_value(),
+    )
+    client = made.create_client(
+        "dynamodb",
+        region_name=config.region_name,
+        endpoint_url=config.endpoint_url,
+        config=Config(
+            connect_timeout=config.connect_timeout_seconds,
+            read_timeout=config.read_timeout_seconds,
+            retries={"total_max_attempts": config.max_attempts, "mode": "standard"},
+            max_pool_connections=config.max_pool_connections,
+            parameter_validation=False,
+            **extra,
+        ),
+    )
+
+    async def check_crc32(http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        if not parsed.get("ResponseMetadata", {}).get("MaxAttemptsReached"):
+            return
+        error = crc32_error(http_response.headers, await http_response.content)
+        if error is not None:
+            raise error
+
+    entered = await client.__aenter__()
+    entered.meta.events.register("after-call.dynamodb", check_crc32)
+    _fastread.register(entered.meta.events)
+    return entered
+
+
+async def aiobotocore_call(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``await client._make_api_call`` as the async service makes it (fast reads on)."""
+    marked = _fastread.SERVICE_CALL.set(True)
+    try:
+        return await client._make_api_call(operation, params)  # type: ignore[no-any-return]
+    finally:
+        _fastread.SERVICE_CALL.reset(marked)

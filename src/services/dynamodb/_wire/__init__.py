@@ -6,7 +6,22 @@ give what it gives: results, exceptions, retries and timeouts. ``lean_supported`
 when botocore must be used instead.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .sender import LeanSender
 from .source import lean_supported
 
-__all__ = ["LeanSender", "lean_supported"]
+if TYPE_CHECKING:
+    from .async_sender import AsyncLeanSender
+
+
+def __getattr__(name: str) -> Any:
+    """``AsyncLeanSender``, imported on first use: the blocking twin never pays for asyncio."""
+    if name == "AsyncLeanSender":
+        from .async_sender import AsyncLeanSender
+
+        return AsyncLeanSender
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["AsyncLeanSender", "LeanSender", "lean_supported"]

@@ -1,0 +1,150 @@
+"""``AsyncLeanSender``: the asyncio twin of ``LeanSender``, one connection pool per event loop.
+
+The client is aiobotocore's: its credentials may freeze asynchronously and its endpoint
+ruleset resolves asynchronously, so both are awaited when they are coroutines; the
+endpoint is resolved once, on the first call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import random
+import ssl
+import threading
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ConnectionError, HTTPClientError
+
+from ..dynamodb_models import DynamoDBConfig
+from .async_pool import AsyncPool
+from .calls import OPERATIONS, Settings, Wire, encode, endpoint, settings, utc_now
+from .http11 import Response
+from .retries import Outcome, RetryPolicy
+from .source import endpoint_ruleset, from_client, keys, no_credentials, tls_context
+
+logger = logging.getLogger(__name__)
+
+
+async def _maybe_await(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+class AsyncLeanSender:
+    """Sends DynamoDB's data-plane calls for an asyncio service; one pool per event loop.
+
+    Args:
+        config: the service's config (timeouts, attempts, pool size).
+        client: the service's aiobotocore client: endpoint, credentials, TLS, exceptions.
+        probe: make exactly one attempt (``ping``), on one connection.
+        timeout: seconds that replace both configured timeouts.
+        clock: the current UTC time, for signatures.
+        random: a float in [0, 1), for the backoff's jitter.
+        sleep: waits between attempts.
+    """
+
+    def __init__(
+        self,
+        config: DynamoDBConfig,
+        client: Any,
+        *,
+        probe: bool = False,
+        timeout: float | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        random: Callable[[], float] = random.random,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._client = client
+        self._source = from_client(client)
+        self._settings: Settings = settings(config, probe=probe, timeout=timeout)
+        self._clock = clock
+        self._wire: Wire | None = None
+        self._tls: ssl.SSLContext | None = None
+        self._pools: dict[asyncio.AbstractEventLoop, AsyncPool] = {}
+        self._lock = threading.Lock()
+        self.policy = RetryPolicy(self._settings.max_attempts, random=random)
+        self._sleep = sleep
+
+    async def _ready(self) -> tuple[Wire, AsyncPool]:
+        wire = self._wire
+        if wire is None:
+            found = await _maybe_await(endpoint_ruleset(self._client))
+            target = endpoint(found[0])
+            self._tls = tls_context(self._source.verify) if target.tls else None
+            wire = self._wire = Wire(
+                region=self._source.region,
+                target=target,
+                user_agent=self._source.user_agent,
+                exceptions=self._source.exceptions,
+                clock=self._clock,
+            )
+        return wire, self.pool(wire)
+
+    def pool(self, wire: Wire) -> AsyncPool:
+        """The running event loop's pool, made on first use."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            found = self._pools.get(loop)
+            if found is None:
+                found = self._pools[loop] = AsyncPool(
+                    wire.endpoint,
+                    self._tls,
+                    connect_timeout=self._settings.connect_timeout,
+                    read_timeout=self._settings.read_timeout,
+                    size=self._settings.max_pool_connections,
+                )
+            return found
+
+    async def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one call as ``await client._make_api_call(operation, params)`` would."""
+        if operation not in OPERATIONS:
+            return await self._client._make_api_call(operation, params)  # type: ignore[no-any-return]
+        credentials = self._source.credentials
+        no_credentials(credentials)
+        wire, pool = await self._ready()
+        body = encode(operation, params)
+        attempt = taken = 0
+        while True:
+            attempt += 1
+            frozen = keys(await _maybe_await(credentials.get_frozen_credentials()))
+            response, outcome, result = await self._attempt(wire, pool, operation, body, frozen)
+            decision, cost = self.policy.decide(operation, attempt, outcome)
+            taken = cost or taken
+            if decision.delay is None:
+                break
+            logger.debug("%s: retrying in %.3f s (attempt %d)", operation, decision.delay, attempt)
+            await self._sleep(decision.delay)
+        if response is None:
+            raise result
+        if response.status < 300:
+            self.policy.succeeded(taken)
+        return wire.finish(response, result, attempt, decision.metadata)
+
+    @staticmethod
+    async def _attempt(
+        wire: Wire, pool: AsyncPool, operation: str, body: bytes, frozen: Any
+    ) -> tuple[Response | None, Outcome, Any]:
+        try:
+            response = await pool.exchange(wire.request(operation, body, frozen))
+        except (ConnectionError, HTTPClientError) as error:
+            return None, Outcome(exception=error), error
+        outcome, result = wire.judge(operation, response)
+        return response, outcome, result
+
+    async def close(self) -> None:
+        """Close every connection: this loop's now, another open loop's on its next turn.
+
+        The connections of a loop closed already went with it (nothing can use them).
+        """
+        with self._lock:
+            pools, self._pools = self._pools, {}
+        running = asyncio.get_running_loop()
+        for loop, pool in pools.items():
+            if loop is running:
+                pool.close()
+            elif not loop.is_closed():
+                loop.call_soon_threadsafe(pool.close)
+        await asyncio.sleep(0)

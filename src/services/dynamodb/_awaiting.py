@@ -84,12 +84,7 @@ class AwaitingDriver(Driver):
     """Runs the core's operations on aiobotocore; safe between the tasks of one loop."""
 
     def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
-        """Keep the settings; no network call, no running loop needed (the client comes later).
-
-        Args:
-            logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
-            config: region, credentials, endpoint, defaults and timeouts.
-        """
+        """Keep the settings; no network call, no running loop needed (the client comes later)."""
         super().__init__(logger, config)
         self._session = AioSession()
         if (keys := credentials(config)) is not None:

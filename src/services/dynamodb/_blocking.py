@@ -50,12 +50,7 @@ class BlockingDriver(Driver):
     """Runs the core's operations with the blocking botocore client; safe between threads."""
 
     def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
-        """Make the botocore client (no network call yet).
-
-        Args:
-            logger: where every operation is logged (DEBUG start, INFO done, ERROR failed).
-            config: region, credentials, endpoint, defaults and timeouts.
-        """
+        """Make the botocore client (no network call yet)."""
         super().__init__(logger, config)
         self._session = session(config)
         self._client: DynamoDBClient = self._make_client()

@@ -103,10 +103,28 @@ def verdict(results: dict[str, Measured]) -> str:
         f" p99 <= 0.7x: {tail:.2f}x ({'met' if tail <= 0.7 else 'not met'});"
         f" 0 errors: {errors} ({'met' if errors == 0 else 'not met'})",
     ]
+    lines.append(ceiling(theirs))
     for name, measured in results.items():
         for error, count in measured.drive.errors.most_common(5):
             lines.append(f"  {name} error: {error} x{count}")
     return "\n".join(lines)
+
+
+def ceiling(theirs: Measured) -> str:
+    """What an app costing no CPU at all could reach against aioboto3's, on this machine.
+
+    With the cores saturated, every request costs its app's CPU plus DynamoDB Local's and
+    the driver's; an app of zero cost still pays the other two.
+    """
+    rate = theirs.drive.requests_per_second or 1.0
+    shared = (theirs.cpu["DynamoDB Local"] + theirs.cpu["the load driver"]) / rate
+    whole = shared + theirs.cpu["the app"] / rate
+    return (
+        f"ceiling: per request, DynamoDB Local and the driver cost {1000 * shared:.2f} ms of"
+        f" CPU, aioboto3's app {1000 * theirs.cpu['the app'] / rate:.2f} ms; on saturated"
+        f" cores an app costing nothing would reach at most {whole / shared:.2f}x aioboto3's"
+        " requests/s"
+    )
 
 
 def machine() -> str:

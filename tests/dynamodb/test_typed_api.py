@@ -330,6 +330,26 @@ def test_a_secret_in_a_refused_extra_attribute_appears_nowhere(
     assert_nowhere(raised.value, caplog)
 
 
+class Scores(BaseModel):
+    pk: str
+    sk: int
+    scores: dict[str, int]
+
+
+def test_a_secret_map_key_of_a_bad_map_value_appears_nowhere(
+    service: DynamoDBService, table: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN an item whose map is keyed by user data (an email), one of its values not a number
+    service.put_item({"pk": "u", "sk": 1, "scores": {"ok@example.com": 1, PLANTED: "high"}})
+    caplog.set_level(logging.DEBUG)
+    # WHEN it is read into a model whose field is dict[str, int]
+    with pytest.raises(ItemValidationError) as raised:
+        service.get_item({"pk": "u", "sk": 1}, model=Scores)
+    # THEN the error says the map does not fit, but the map key (part of the value) is nowhere
+    assert [(e.loc[0], e.type) for e in raised.value.errors] == [("scores", "int_parsing")]
+    assert_nowhere(raised.value, caplog)
+
+
 # -- writes ---------------------------------------------------------------------------------
 
 

@@ -350,6 +350,32 @@ def test_a_secret_map_key_of_a_bad_map_value_appears_nowhere(
     assert_nowhere(raised.value, caplog)
 
 
+PROJECTED_READS: dict[str, Callable[[DynamoDBService], object]] = {
+    "get_item": lambda s: s.get_item(
+        {"pk": "u", "sk": 1}, projection_expression="age, #n", **NAMED, model=User
+    ),
+    "query_page": lambda s: s.query_page(
+        "pk = :p", {":p": "u"}, projection_expression="age, #n", **NAMED, model=User
+    ),
+}
+NAMED: dict[str, Any] = {"expression_attribute_names": {"#n": "name"}}
+
+
+@pytest.mark.parametrize("read", list(PROJECTED_READS))
+def test_a_bad_item_read_with_a_projection_without_its_key_is_still_named_by_its_key(
+    service: DynamoDBService, table: str, read: str
+) -> None:
+    # GIVEN a bad item, read with a projection that leaves out its key attributes
+    service.put_item({"pk": "u", "sk": 1, "name": "n", "age": PLANTED})
+    # WHEN it is read as a User (get_item knows the key; a page reads it for its cursor)
+    with pytest.raises(ItemValidationError) as raised:
+        PROJECTED_READS[read](service)
+    # THEN the error still names the item's key, as the contract asks
+    assert raised.value.key == {"pk": "u", "sk": 1}
+    assert "'pk': 'u'" in str(raised.value)
+    assert PLANTED not in str(raised.value)
+
+
 # -- writes ---------------------------------------------------------------------------------
 
 

@@ -12,8 +12,7 @@ from moto.server import ThreadedMotoServer
 from pydantic import ValidationError
 
 from src.services.dynamodb import DynamoDBConfig, DynamoDBService
-from src.services.dynamodb._blocking import lean_sender
-from src.services.dynamodb._wire import LeanSender
+from src.services.dynamodb._wire import AsyncLeanSender, LeanSender
 from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA
 
 LOGGER = "tests.dynamodb.transport"
@@ -71,12 +70,9 @@ def test_the_lean_path_gives_what_botocore_gives(moto_url: str) -> None:
 def test_lean_is_chosen_only_when_asked_for(moto_url: str) -> None:
     logger = logging.getLogger(LOGGER)
     for transport, expected in (("lean", LeanSender), ("botocore", type(None))):
+        # WHEN a service is made with each transport THEN it sends lean only when asked
         with DynamoDBService(logger, _config(moto_url, transport)) as service:
-            # WHEN the service's client is given to the choice THEN lean only when asked
-            sender = lean_sender(service.config, service.client, logger)
-            assert isinstance(sender, expected)
-            if sender is not None:
-                sender.close()
+            assert isinstance(service._lean, expected)
 
 
 def test_a_proxy_in_the_environment_falls_back_to_botocore_and_says_why(
@@ -90,7 +86,7 @@ def test_a_proxy_in_the_environment_falls_back_to_botocore_and_says_why(
     caplog.set_level(logging.INFO, LOGGER)
     with DynamoDBService(logger, _config(moto_url, "lean")) as service:
         # WHEN the lean path is asked for THEN botocore is used, and the reason logged
-        assert lean_sender(service.config, service.client, logger) is None
+        assert service._lean is None
     assert (LOGGER, logging.INFO) in {(name, level) for name, level, _ in caplog.record_tuples}
     assert any("proxy" in message for _, _, message in caplog.record_tuples)
 
@@ -98,3 +94,29 @@ def test_a_proxy_in_the_environment_falls_back_to_botocore_and_says_why(
 def test_an_unknown_transport_is_refused() -> None:
     with pytest.raises(ValidationError, match="transport"):
         _config("http://127.0.0.1:1", "fast")
+
+
+@pytest.mark.async_twin
+def test_the_async_twin_sends_lean_too(moto_url: str) -> None:
+    import asyncio
+
+    from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
+
+    table = f"lean-async-{uuid.uuid4().hex}"
+    logger = logging.getLogger(LOGGER)
+    with DynamoDBService(logger, _config(moto_url, "botocore")) as plain:
+        plain.create_table(table, KEY_SCHEMA, ATTRIBUTES)
+
+        async def run() -> tuple[object, object]:
+            # GIVEN the async twin on the lean path
+            async with AsyncDynamoDBService(logger, _config(moto_url, "lean")) as service:
+                # WHEN it writes and reads
+                await service.put_item({"pk": "a", "sk": 1, "tags": {"x", "y"}}, table)
+                found = await service.get_item({"pk": "a", "sk": 1}, table)
+                sender = service._lean
+            return found, sender
+
+        found, sender = asyncio.run(run())
+        # THEN it read what it wrote, through its own sender, as botocore reads it
+        assert isinstance(sender, AsyncLeanSender)
+        assert found == plain.get_item({"pk": "a", "sk": 1}, table)

@@ -45,6 +45,7 @@ from ._protocol import (
     Stream,
     resume,
 )
+from ._wire import AsyncLeanSender
 from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class AwaitingDriver(Driver):
         if (keys := credentials(config)) is not None:
             self._session.set_credentials(*keys)
         self._client: DynamoDBClient | None = None
+        self._lean: AsyncLeanSender | None = None
         self._probes: dict[float | None, Any] = {}
         self._contexts: list[Any] = []
         self._lock = asyncio.Lock()
@@ -116,7 +118,10 @@ class AwaitingDriver(Driver):
     async def _the_client(self) -> DynamoDBClient:
         async with self._lock:
             self._core.check_open("client")
-            self._client = self._client or await self._make_client()
+            if self._client is None:
+                self._client = await self._make_client()
+                lean = self._lean_wanted()
+                self._lean = AsyncLeanSender(self._core.config, self._client) if lean else None
             return self._client
 
     @property
@@ -138,8 +143,11 @@ class AwaitingDriver(Driver):
         async with self._lock:
             contexts, self._contexts = self._contexts, []
             self._client, self._probes = None, {}
+            lean, self._lean = self._lean, None
         for context in contexts:
             await context.__aexit__(None, None, None)
+        if lean is not None:
+            await lean.close()
 
     async def __aenter__(self) -> Self:
         return self
@@ -203,14 +211,16 @@ class AwaitingDriver(Driver):
     async def _send(self, call: Call) -> dict[str, Any]:
         self._core.check_open("client")
         client = self._client or await self._the_client()
-        return await self._flying(cast("AsyncSender", client), call)
+        return await self._flying(self._lean or cast("AsyncSender", client), call)
 
-    async def _flying(self, sender: AsyncSender, call: Call) -> dict[str, Any]:
+    async def _flying(self, sender: AsyncSender | AsyncLeanSender, call: Call) -> dict[str, Any]:
         """Send ``call``, counted in flight so that ``close()`` waits for it to finish."""
         self._in_flight += 1
         self._idle.clear()
         marked = SERVICE_CALL.set(True)
         try:
+            if isinstance(sender, AsyncLeanSender):
+                return await sender.send(call.operation, call.params)
             return await sender._make_api_call(call.operation, call.params)
         finally:
             SERVICE_CALL.reset(marked)

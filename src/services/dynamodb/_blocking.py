@@ -19,7 +19,7 @@ from ._connection import botocore_config, cache_user_agent, check_crc32, client_
 from ._driver import Driver
 from ._fastread import SERVICE_CALL
 from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
-from ._wire import LeanSender, lean_supported
+from ._wire import LeanSender
 from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
@@ -34,18 +34,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def lean_sender(
-    config: DynamoDBConfig, client: DynamoDBClient, logger: logging.Logger
-) -> LeanSender | None:
-    """The lean wire path for ``client``'s data-plane calls, unless botocore must send them."""
-    if config.transport != "lean":
-        return None
-    if (reason := lean_supported(config)) is not None:
-        logger.info("lean transport off, botocore sends every call: %s", reason)
-        return None
-    return LeanSender(config, client)
-
-
 class BlockingDriver(Driver):
     """Runs the core's operations with the blocking botocore client; safe between threads."""
 
@@ -54,7 +42,7 @@ class BlockingDriver(Driver):
         super().__init__(logger, config)
         self._session = session(config)
         self._client: DynamoDBClient = self._make_client()
-        self._lean = lean_sender(config, self._client, self._core.logger)
+        self._lean = LeanSender(config, self._client) if self._lean_wanted() else None
         self._resource: DynamoDBServiceResource | None = None
         self._probes: dict[float | None, DynamoDBClient] = {}
         self._pool: ThreadPoolExecutor | None = None

@@ -17,6 +17,7 @@ from ._op_bulk import BulkSteps
 from ._op_items import ItemSteps
 from ._op_reads import ReadSteps
 from ._op_tables import TableSteps
+from ._wire import lean_supported
 from .dynamodb_models import DynamoDBConfig
 
 
@@ -36,6 +37,16 @@ class Driver:
     def config(self) -> DynamoDBConfig:
         """The configuration this service was made with."""
         return self._core.config
+
+    def _lean_wanted(self) -> bool:
+        """Whether the lean wire path sends the data-plane calls (else botocore, and why)."""
+        config = self._core.config
+        if config.transport != "lean":
+            return False
+        if (reason := lean_supported(config)) is not None:
+            self._core.logger.info("lean transport off, botocore sends every call: %s", reason)
+            return False
+        return True
 
     def _resolve_table(self, table_name: str | None) -> str:
         """The given table name, else the configured default, else ``ValueError``."""

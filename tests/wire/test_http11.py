@@ -161,3 +161,12 @@ def test_the_reader_reads_one_response_after_another() -> None:
     first = reader.feed(OK)
     second = reader.feed(OK)
     assert first == second is not None
+
+
+def test_header_names_are_http_tokens() -> None:
+    assert _read(b"HTTP/1.1 200 OK\r\nx_odd~name: 1\r\nContent-Length: 0\r\n\r\n").headers == {
+        "x_odd~name": "1",
+        "content-length": "0",
+    }
+    with pytest.raises(ProtocolError):
+        ResponseReader().feed("HTTP/1.1 200 OK\r\nné: 1\r\n\r\n".encode("latin-1"))

@@ -414,3 +414,18 @@ def test_clients_with_a_proxy_or_a_client_certificate_are_refused() -> None:
         from_client(botocore_client(config, proxies={"http": "http://proxy.test"}))
     with pytest.raises(ValueError, match="certificates"):
         from_client(botocore_client(config, client_cert="/nowhere/cert.pem"))
+
+
+def test_signatures_use_the_clock_seam() -> None:
+    when = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+    with fake_server() as server:
+        config = config_for(server.url)
+        client = botocore_client(config)
+        sender = LeanSender(config, client, clock=when.timestamp)
+        sender.send("GetItem", {"TableName": "t"})
+        sender.send("GetItem", {"TableName": "t"})
+        for raw in server.requests:
+            assert _parse_request(raw)[0]["X-Amz-Date"] == "20310506T070809Z"
+            _assert_signed(raw, server.url, Credentials("AKIDWIRETESTS", SECRET, TOKEN))
+        sender.close()
+        client.close()

@@ -13,15 +13,15 @@ import logging
 import random
 import ssl
 import threading
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ConnectionError, HTTPClientError
 
 from ..dynamodb_models import DynamoDBConfig
 from .async_pool import AsyncPool
-from .calls import OPERATIONS, Settings, Wire, encode, endpoint, settings, utc_now
+from .calls import OPERATIONS, Settings, Wire, encode, endpoint, settings
 from .http11 import Response
 from .retries import Outcome, RetryPolicy
 from .source import endpoint_ruleset, from_client, keys, no_credentials, tls_context
@@ -41,7 +41,7 @@ class AsyncLeanSender:
         client: the service's aiobotocore client: endpoint, credentials, TLS, exceptions.
         probe: make exactly one attempt (``ping``), on one connection.
         timeout: seconds that replace both configured timeouts.
-        clock: the current UTC time, for signatures.
+        clock: seconds since the epoch, for signatures.
         random: a float in [0, 1), for the backoff's jitter.
         sleep: waits between attempts.
     """
@@ -53,7 +53,7 @@ class AsyncLeanSender:
         *,
         probe: bool = False,
         timeout: float | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], float] = time.time,
         random: Callable[[], float] = random.random,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

@@ -8,10 +8,10 @@ and completes the final one (``finish``: ``RetryAttempts``, the retry flags, the
 
 from __future__ import annotations
 
+import time
 import zlib
 from base64 import b64encode
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -103,11 +103,6 @@ def encode(operation: str, params: Mapping[str, Any]) -> bytes:
     return orjson.dumps(params, default=_bytes_as_base64)
 
 
-def utc_now() -> datetime:
-    """The clock botocore signs with."""
-    return datetime.now(UTC)
-
-
 class Wire:
     """Requests and responses of one sender; thread-safe.
 
@@ -116,7 +111,7 @@ class Wire:
         target: the endpoint.
         user_agent: the ``User-Agent`` botocore sends.
         exceptions: the client's modelled exception factory (``client.exceptions``).
-        clock: the current UTC time, for signatures.
+        clock: seconds since the epoch, for signatures (``time.time``).
     """
 
     def __init__(
@@ -126,7 +121,7 @@ class Wire:
         target: Endpoint,
         user_agent: str,
         exceptions: Any,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.region = region
         self.endpoint = target
@@ -134,10 +129,19 @@ class Wire:
         self._clock = clock
         self._keys = SigningKeys()
         self._fixed = f"User-Agent: {user_agent}\r\n".encode()
+        self._second = (-1, "")
+
+    def _amz_date(self) -> str:
+        """``YYYYMMDDTHHMMSSZ`` of the clock's time, formatted once a second."""
+        second = int(self._clock())
+        cached = self._second
+        if cached[0] != second:
+            cached = self._second = (second, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second)))
+        return cached[1]
 
     def request(self, operation: str, body: bytes, keys: Keys) -> bytes:
         """The bytes of one attempt, signed now with ``keys``: head and body in one buffer."""
-        amz_date = self._clock().strftime("%Y%m%dT%H%M%SZ")
+        amz_date = self._amz_date()
         signing_key = self._keys.get(amz_date[:8], self.region, keys.secret_key)
         headers = sign(
             keys=keys,

@@ -13,8 +13,8 @@ import re
 from typing import NamedTuple
 
 MAX_HEAD = 65536
-_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?")
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_STATUS_LINE = re.compile(r"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?")
 
 
@@ -43,26 +43,32 @@ class _Head(NamedTuple):
     keep_alive: bool
 
 
+def _is_token(name: str) -> bool:
+    plain = name.replace("-", "")
+    if plain.isascii() and plain.isalnum():
+        return True
+    return _TOKEN.fullmatch(name) is not None
+
+
 def _parse_head(block: bytes) -> _Head:
-    lines = block.split(b"\r\n")
+    lines = block.decode("latin-1").split("\r\n")
     match = _STATUS_LINE.fullmatch(lines[0])
     if match is None:
         raise ProtocolError(f"bad status line {lines[0][:80]!r}")
     headers: dict[str, str] = {}
     for line in lines[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon or _TOKEN.fullmatch(name) is None:
+        name, colon, value = line.partition(":")
+        if not colon or not _is_token(name):
             raise ProtocolError(f"bad header line {line[:80]!r}")
-        key = name.decode("ascii").lower()
-        text = value.strip(b" \t").decode("latin-1")
+        key = name.lower()
+        text = value.strip(" \t")
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     connection = headers.get("connection", "").lower()
-    if match.group(1) == b"0":
+    if match.group(1) == "0":
         keep_alive = "keep-alive" in connection
     else:
         keep_alive = "close" not in connection
-    reason = (match.group(3) or b"").decode("latin-1")
-    return _Head(int(match.group(2)), reason, headers, keep_alive)
+    return _Head(int(match.group(2)), match.group(3) or "", headers, keep_alive)
 
 
 class ResponseReader:

@@ -12,13 +12,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ConnectionError, HTTPClientError
 
 from ..dynamodb_models import DynamoDBConfig
-from .calls import OPERATIONS, Wire, encode, endpoint, settings, utc_now
+from .calls import OPERATIONS, Wire, encode, endpoint, settings
 from .http11 import Response
 from .pool import Pool
 from .retries import Outcome, RetryPolicy
@@ -35,7 +34,7 @@ class LeanSender:
         client: the service's botocore client: endpoint, credentials, TLS, exceptions.
         probe: make exactly one attempt (``ping``), on one connection.
         timeout: seconds that replace both configured timeouts.
-        clock: the current UTC time, for signatures.
+        clock: seconds since the epoch, for signatures.
         random: a float in [0, 1), for the backoff's jitter.
         sleep: waits between attempts.
     """
@@ -47,7 +46,7 @@ class LeanSender:
         *,
         probe: bool = False,
         timeout: float | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], float] = time.time,
         random: Callable[[], float] = random.random,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:

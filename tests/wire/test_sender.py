@@ -429,3 +429,29 @@ def test_signatures_use_the_clock_seam() -> None:
             _assert_signed(raw, server.url, Credentials("AKIDWIRETESTS", SECRET, TOKEN))
         sender.close()
         client.close()
+
+
+def test_botocores_new_retry_behaviour_needs_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("botocore.retries.standard.NEW_RETRIES_ENABLED", True)
+    assert "AWS_NEW_RETRIES_2026" in str(lean_supported(config_for("http://127.0.0.1:1")))
+
+
+@pytest.mark.parametrize(
+    ("region", "account", "expected"),
+    [
+        ("eu-west-3", None, "https://dynamodb.eu-west-3.amazonaws.com/"),
+        ("cn-north-1", None, "https://dynamodb.cn-north-1.amazonaws.com.cn/"),
+        ("us-east-1", "123456789012", "https://123456789012.ddb.us-east-1.amazonaws.com/"),
+    ],
+)
+def test_the_endpoint_is_botocores(region: str, account: str | None, expected: str) -> None:
+    import botocore.session
+
+    made = botocore.session.Session()
+    made.set_credentials("AKIDWIRETESTS", SECRET, None, account_id=account)
+    client = made.create_client("dynamodb", region_name=region)
+    config = config_for("http://unused", region_name=region)
+    sender = LeanSender(config, client)
+    assert sender.endpoint_url == expected
+    sender.close()
+    client.close()

@@ -72,6 +72,11 @@ class LeanSender:
         self.policy = RetryPolicy(chosen.max_attempts, random=random)
         self._sleep = sleep
 
+    @property
+    def endpoint_url(self) -> str:
+        """The URL requests go to, as botocore resolved it (and names it in errors)."""
+        return self._wire.endpoint.url
+
     def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Send one call as ``client._make_api_call(operation, params)`` would."""
         if operation not in OPERATIONS:

@@ -17,6 +17,7 @@ from urllib.request import getproxies
 
 from botocore.exceptions import NoCredentialsError
 from botocore.httpsession import create_urllib3_context, get_cert_path
+from botocore.retries import standard
 from botocore.utils import should_bypass_proxies
 
 from ..dynamodb_models import DynamoDBConfig
@@ -96,6 +97,8 @@ def instrumented() -> bool:
 
 def lean_supported(config: DynamoDBConfig) -> str | None:
     """None when the lean path can send ``config``'s calls, else why botocore must."""
+    if getattr(standard, "NEW_RETRIES_ENABLED", False):
+        return "botocore's new retry behaviour (AWS_NEW_RETRIES_2026) is on"
     if not config.fast_reads:
         return "fast_reads is off: results must be botocore's fully parsed form"
     if instrumented():

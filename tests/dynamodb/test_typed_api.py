@@ -354,8 +354,14 @@ PROJECTED_READS: dict[str, Callable[[DynamoDBService], object]] = {
     "get_item": lambda s: s.get_item(
         {"pk": "u", "sk": 1}, projection_expression="age, #n", **NAMED, model=User
     ),
+    # a filtered page reads the key for its cursor; an unfiltered one never reads it
     "query_page": lambda s: s.query_page(
-        "pk = :p", {":p": "u"}, projection_expression="age, #n", **NAMED, model=User
+        "pk = :p",
+        {":p": "u", ":n": "n"},
+        filter_expression="#n = :n",
+        projection_expression="age, #n",
+        **NAMED,
+        model=User,
     ),
 }
 NAMED: dict[str, Any] = {"expression_attribute_names": {"#n": "name"}}

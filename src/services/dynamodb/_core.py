@@ -171,27 +171,37 @@ class CoreBase:
         return self.decode if model is None else decoder_for(model, self.config.numbers)
 
     def typed(
-        self, op: Operation, model: type[M], items: list[Item], key_names: Sequence[str] = ()
+        self,
+        op: Operation,
+        model: type[M],
+        items: list[Item],
+        key_names: Sequence[str] = (),
+        keys: Sequence[Item] | None = None,
     ) -> Steps[tuple[list[M], ItemValidationError | None]]:
         """Validate decoded items as ``model``: the models before a misfit, and the misfit.
 
-        A misfit is named by its key; when ``key_names`` are not known, the table's are
-        looked up (cached ``DescribeTable``) only then.
+        A misfit is named by its key (from ``keys`` when the items may not hold theirs);
+        when ``key_names`` are not known, the table's are looked up (cached) only then.
         """
-        models, misfit = validate_page(model, items, table=op.table, key_names=key_names)
-        if misfit is not None and not key_names:
-            names = (yield from self.schemas(op, [op.table]))[op.table].names
-            models, misfit = validate_page(model, items, table=op.table, key_names=names)
+        table = op.table
+        models, misfit = validate_page(model, items, table=table, key_names=key_names, keys=keys)
+        if misfit is not None and not key_names and keys is None:
+            names = (yield from self.schemas(op, [table]))[table].names
+            models, misfit = validate_page(model, items, table=table, key_names=names)
         return models, misfit
 
     def models_of(
-        self, op: Operation, model: type[M], wires: list[Any], key_names: Sequence[str] = ()
+        self,
+        op: Operation,
+        model: type[M],
+        wires: list[Any],
+        key_names: Sequence[str] = (),
+        keys: Sequence[Item] | None = None,
     ) -> Steps[list[M]]:
         """Decode and validate a whole result (a page, a batch); count the items."""
         op.count("items", len(wires))
-        models, misfit = yield from self.typed(
-            op, model, list(map(self.decoder(model), wires)), key_names
-        )
+        items = list(map(self.decoder(model), wires))
+        models, misfit = yield from self.typed(op, model, items, key_names, keys)
         if misfit is not None:
             raise misfit
         return models

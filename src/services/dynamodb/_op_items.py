@@ -90,7 +90,7 @@ class ItemSteps(CoreBase):
             if found is None or model is None:
                 return None if found is None else self.decode(found)
             item = self.decoder(model)(found)
-            return validate_one(model, item, table=op.table, key_names=list(key))
+            return validate_one(model, item, table=op.table, key_names=list(key), key=key)
 
     def update_item(
         self,

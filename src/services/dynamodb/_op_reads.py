@@ -323,13 +323,14 @@ class ReadSteps(CoreBase):
             wires.extend(loop.receive(response))
         start = {name: wires[-1][name] for name in names} if loop.cut else loop.start
         cursor = None if start is None else encode_cursor(start, **where)
+        model: type[M] | None = arguments["model"]
+        keys = [self.decode({n: w[n] for n in names}) for w in wires] if added and model else None
         for wire in wires if added else ():
             for name in added:
                 del wire[name]  # projected for the cursor only: query() does not return it
-        model: type[M] | None = arguments["model"]
         if model is None:
             return Page(self.items_of(op, wires), cursor)
-        return Page((yield from self.models_of(op, model, wires, names)), cursor)
+        return Page((yield from self.models_of(op, model, wires, names, keys)), cursor)
 
     query = collected(
         iter_query,

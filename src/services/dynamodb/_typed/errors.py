@@ -11,6 +11,7 @@ from ..dynamodb_models import Key
 
 _SHOWN_ERRORS = 10
 _KEY_MARK = "[key]"
+_HIDDEN = "*"
 
 
 class FieldError(NamedTuple):
@@ -69,15 +70,25 @@ class ItemValidationError(ValueError):
         return type(self), (self.table, self.model, self.key, self.errors)
 
 
-def field_error(found: Mapping[str, Any], skip: int = 0) -> FieldError:
-    """Pydantic's error as a ``FieldError``, without a map key that failed validation.
+def field_error(found: Mapping[str, Any], names: frozenset[str], skip: int = 0) -> FieldError:
+    """Pydantic's error as a ``FieldError``, with no part of a value in its location.
 
-    Pydantic locates a refused map key by the key itself (``("ids", "x7", "[key]")``);
-    that key is the value refused, so only the ``[key]`` marker is kept.
+    A location holds field names, list indexes and, inside a map, the map's keys, which
+    are part of the stored value: every part that is not one of the model's field names
+    or aliases (``names``) is shown as ``*``. A refused map key is located by the key
+    itself (``("ids", "x7", "[key]")``); only the ``[key]`` marker is kept. An attribute
+    the model forbids (``extra_forbidden``) is named: it is a name, not a value.
     """
     loc = tuple(found["loc"][skip:])
-    kept = [part for at, part in enumerate(loc) if loc[at + 1 : at + 2] != (_KEY_MARK,)]
-    return FieldError(tuple(kept), str(found["type"]))
+    kind = str(found["type"])
+    kept: list[int | str] = []
+    for at, part in enumerate(loc):
+        if loc[at + 1 : at + 2] == (_KEY_MARK,):
+            continue
+        shown = isinstance(part, int) or part in names or part == _KEY_MARK
+        last_named = kind == "extra_forbidden" and at == len(loc) - 1
+        kept.append(part if shown or last_named else _HIDDEN)
+    return FieldError(tuple(kept), kind)
 
 
 def error_for(
@@ -86,6 +97,9 @@ def error_for(
     table: str,
     key_names: Sequence[str],
     spots: Sequence[FieldError],
+    key: Mapping[str, Any] | None = None,
 ) -> ItemValidationError:
-    key = {name: item[name] for name in key_names if name in item}
-    return ItemValidationError(table, model.__name__, key, spots)
+    """The error of ``item``, named by ``key`` when given (the item may not hold its key)."""
+    if key is None:
+        key = {name: item[name] for name in key_names if name in item}
+    return ItemValidationError(table, model.__name__, dict(key), spots)

@@ -14,6 +14,7 @@ from ..dynamodb_models import Item, Numbers
 from .errors import ItemValidationError, error_for, field_error
 
 M = TypeVar("M", bound=BaseModel)
+_FIELDS = frozenset({"model-fields", "typed-dict", "dataclass-args"})
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -25,11 +26,14 @@ class ModelReader(Generic[M]):
         page: Validates a list of decoded items into a list of models, in one call.
         decimal: Whether a field is typed ``Decimal``, so items must be decoded with
             ``numbers="decimal"`` to give it the exact stored number.
+        names: Every field name and alias in the model, nested models included: the
+            parts of an error's location that may be shown (a map's keys are values).
     """
 
     model: type[M]
     page: TypeAdapter[list[M]]
     decimal: bool
+    names: frozenset[str]
 
 
 def reader(model: type[M]) -> ModelReader[M]:
@@ -43,24 +47,38 @@ def _reader(model: type[BaseModel]) -> ModelReader[Any]:
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise TypeError(f"model must be a pydantic BaseModel subclass, not {model!r}")
     page = TypeAdapter(list[model])  # type: ignore[valid-type]
-    return ModelReader(model, page, _has_decimal(page.core_schema))
+    decimal, names = _scan(page.core_schema)
+    return ModelReader(model, page, decimal, names)
 
 
-def _has_decimal(schema: object) -> bool:
-    """Whether a core schema holds a ``decimal`` schema anywhere (nested models too)."""
-    pending, seen = [schema], set()
+def _scan(schema: object) -> tuple[bool, frozenset[str]]:
+    """Whether a core schema holds a ``decimal`` anywhere; every field name and alias in it."""
+    pending, seen, decimal, names = [schema], set(), False, set()
     while pending:
         node = pending.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, dict):
-            if node.get("type") == "decimal":
-                return True
+            decimal = decimal or node.get("type") == "decimal"
+            names |= _field_names(node)
             pending.extend(node.values())
         elif isinstance(node, list | tuple):
             pending.extend(node)
-    return False
+    return decimal, frozenset(names)
+
+
+def _field_names(node: dict[str, Any]) -> set[str]:
+    """The names and aliases of a fields schema (a model's, a TypedDict's, a dataclass's)."""
+    fields = node.get("fields") if node.get("type") in _FIELDS else None
+    if not fields:
+        return set()
+    named = fields.items() if isinstance(fields, dict) else ((f["name"], f) for f in fields)
+    found = set()
+    for name, field in named:
+        aliases = field.get("validation_alias") if isinstance(field, dict) else None
+        found |= {name, *([aliases] if isinstance(aliases, str) else ())}
+    return found
 
 
 def needs_decimal(model: type[BaseModel]) -> bool:
@@ -78,7 +96,12 @@ def decoder_for(model: type[BaseModel], numbers: Numbers) -> Callable[[Mapping[s
 
 
 def validate_page(
-    model: type[M], items: Sequence[Mapping[str, Any]], *, table: str, key_names: Sequence[str]
+    model: type[M],
+    items: Sequence[Mapping[str, Any]],
+    *,
+    table: str,
+    key_names: Sequence[str],
+    keys: Sequence[Mapping[str, Any]] | None = None,
 ) -> tuple[list[M], ItemValidationError | None]:
     """Validate decoded items into models, stopping at the first that does not fit.
 
@@ -87,6 +110,7 @@ def validate_page(
         items: Items as the decoder gives them, in order.
         table: The table they were read from, to name in an error.
         key_names: The table's key attribute names, to name the bad item by its key.
+        keys: Each item's key, when the items may not hold theirs (a projection).
 
     Returns:
         The models of the items before the first bad one (all of them when none is bad),
@@ -98,9 +122,11 @@ def validate_page(
     except ValidationError as error:
         errors = error.errors(include_url=False, include_context=False, include_input=False)
     bad = min(int(found["loc"][0]) for found in errors)
-    spots = [field_error(found, skip=1) for found in errors if found["loc"][0] == bad]
+    names = reader(model).names
+    spots = [field_error(found, names, skip=1) for found in errors if found["loc"][0] == bad]
     good = page.validate_python(items[:bad], strict=False) if bad else []
-    return good, error_for(model, items[bad], table, key_names, spots)
+    key = None if keys is None else keys[bad]
+    return good, error_for(model, items[bad], table, key_names, spots, key)
 
 
 def models_of(
@@ -118,7 +144,12 @@ def models_of(
 
 
 def validate_one(
-    model: type[M], item: Mapping[str, Any], *, table: str, key_names: Sequence[str]
+    model: type[M],
+    item: Mapping[str, Any],
+    *,
+    table: str,
+    key_names: Sequence[str],
+    key: Mapping[str, Any] | None = None,
 ) -> M:
     """Return one decoded item as a model, as ``get_item`` hands it out.
 
@@ -129,4 +160,6 @@ def validate_one(
         return model.model_validate(item, strict=False)
     except ValidationError as error:
         errors = error.errors(include_url=False, include_context=False, include_input=False)
-    raise error_for(model, item, table, key_names, [field_error(found) for found in errors])
+    names = reader(model).names
+    spots = [field_error(found, names) for found in errors]
+    raise error_for(model, item, table, key_names, spots, key)

@@ -677,13 +677,13 @@ def test_a_refused_map_key_is_not_quoted_in_the_location() -> None:
     # WHEN it is validated
     with pytest.raises(ItemValidationError) as caught:
         validate_one(Keyed, item, table="t", key_names=())
-    # THEN the refused key is located by Pydantic's marker alone; map keys that are
-    # names of what failed stay in the path
+    # THEN the refused key is located by Pydantic's marker alone, and a map key under
+    # which a value was refused by '*' (a map's keys are part of its value)
     assert caught.value.errors == (
         FieldError(("by_id", "[key]"), "uuid_parsing"),
-        FieldError(("counts", "visits"), "int_parsing"),
+        FieldError(("counts", "*"), "int_parsing"),
     )
-    assert "by_id[key] (uuid_parsing), counts.visits (int_parsing)" in str(caught.value)
+    assert "by_id[key] (uuid_parsing), counts.* (int_parsing)" in str(caught.value)
     assert SECRET not in _everything_said(caught.value)
 
 

@@ -13,6 +13,14 @@ from tests.wire.support import botocore_client, config_for
 from .cases import TABLE
 
 
+@pytest.fixture(scope="session", autouse=True)
+def botocore_standard_retries() -> Iterator[None]:
+    """Pin botocore's "new retries" flag off, as ``lean_supported`` requires it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("botocore.retries.standard.NEW_RETRIES_ENABLED", False, raising=False)
+        yield
+
+
 @pytest.fixture(scope="package")
 def clients(dynamodb_endpoint: str) -> Iterator[tuple[LeanSender, Any]]:
     config = config_for(

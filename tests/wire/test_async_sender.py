@@ -293,8 +293,7 @@ async def test_connections_the_server_closes_are_not_kept() -> None:
 async def test_tls_refused_and_trusted(tmp_path: Any) -> None:
     import ssl
 
-    import trustme
-
+    trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(context)

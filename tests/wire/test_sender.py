@@ -12,8 +12,6 @@ from unittest import mock
 
 import botocore.client
 import pytest
-import trustme
-import wrapt
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, RefreshableCredentials
@@ -254,11 +252,12 @@ def test_no_secret_in_any_log_record(caplog: pytest.LogCaptureFixture) -> None:
 
 
 @pytest.fixture
-def ca() -> trustme.CA:
+def ca() -> Any:
+    trustme = pytest.importorskip("trustme")
     return trustme.CA()
 
 
-def _tls_server_context(ca: trustme.CA) -> Any:
+def _tls_server_context(ca: Any) -> Any:
     import ssl
 
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -266,7 +265,7 @@ def _tls_server_context(ca: trustme.CA) -> Any:
     return context
 
 
-def test_tls_with_botocores_ca_bundle(ca: trustme.CA, tmp_path: Path) -> None:
+def test_tls_with_botocores_ca_bundle(ca: Any, tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(bundle))
     with fake_server(respond(200, b'{"Item": {}}'), tls=_tls_server_context(ca)) as server:
@@ -279,7 +278,7 @@ def test_tls_with_botocores_ca_bundle(ca: trustme.CA, tmp_path: Path) -> None:
         client.close()
 
 
-def test_tls_verification_off(ca: trustme.CA) -> None:
+def test_tls_verification_off(ca: Any) -> None:
     with fake_server(respond(200, b'{"Item": {}}'), tls=_tls_server_context(ca)) as server:
         config = config_for(server.url)
         client = botocore_client(config)
@@ -289,7 +288,7 @@ def test_tls_verification_off(ca: trustme.CA) -> None:
         sender.close()
 
 
-def test_tls_with_a_ca_directory(ca: trustme.CA, tmp_path: Path) -> None:
+def test_tls_with_a_ca_directory(ca: Any, tmp_path: Path) -> None:
     ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
     with fake_server(respond(200, b'{"Item": {}}'), tls=_tls_server_context(ca)) as server:
         config = config_for(server.url, max_attempts=1)
@@ -303,7 +302,7 @@ def test_tls_with_a_ca_directory(ca: trustme.CA, tmp_path: Path) -> None:
 
 
 def test_a_refused_certificate_is_botocores_ssl_error_and_sends_nothing(
-    ca: trustme.CA, monkeypatch: pytest.MonkeyPatch
+    ca: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("botocore.endpoint.time.sleep", _no_sleep)
     with fake_server(tls=_tls_server_context(ca)) as server:
@@ -399,6 +398,8 @@ def test_a_proxy_in_the_environment_needs_botocore(monkeypatch: pytest.MonkeyPat
 
 
 def test_instrumented_botocore_needs_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
+    wrapt = pytest.importorskip("wrapt")
+
     def traced(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         return wrapped(*args, **kwargs)
 

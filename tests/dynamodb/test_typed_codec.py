@@ -765,3 +765,15 @@ def test_the_types_follow_the_model_class() -> None:
     assert_type(to_item(Loose(pk="a")), dict[str, Any])
     assert_type(needs_decimal(Loose), bool)
     assert page == ([Loose(pk="a")], None)
+
+
+def test_a_secret_field_is_refused_not_stored_masked() -> None:
+    from pydantic import SecretStr
+
+    class Account(BaseModel):
+        pk: str
+        password: SecretStr
+
+    # GIVEN a model with a secret WHEN it is made an item THEN TypeError, before any write
+    with pytest.raises(TypeError, match=r"SecretStr field would be stored as '\*+' and lost"):
+        to_item(Account(pk="a", password=SecretStr(SECRET)))

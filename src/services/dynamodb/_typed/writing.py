@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic_core import to_jsonable_python
 
 from ..dynamodb_models import Item, ItemIn
@@ -76,7 +76,17 @@ def _converter(kind: type) -> Callable[[Any], Any]:
         return _plain_set
     if issubclass(kind, bytes | bytearray | memoryview):
         return bytes
+    if issubclass(kind, SecretStr | SecretBytes):
+        return _refuse_secret
     return _json
+
+
+def _refuse_secret(value: object) -> Any:
+    """A secret would be stored as Pydantic's JSON mode writes it, ``'**********'``: lost."""
+    raise TypeError(
+        f"a {type(value).__name__} field would be stored as '**********' and lost: give it a "
+        "field_serializer that returns what to store, or keep the secret out of the table"
+    )
 
 
 def _json(value: object) -> Any:

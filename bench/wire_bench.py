@@ -9,10 +9,11 @@ call and the ratio lean / botocore. Run: ``PYTHONPATH=. .venv/bin/python -m benc
 from __future__ import annotations
 
 import argparse
+import asyncio
 import functools
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from devtools.dynamodb_local import ENDPOINT_ENV, DynamoDBLocal
@@ -83,11 +84,46 @@ def run(endpoint: str, calls: int, slices: int) -> None:
                 spent[way_name] += _cpu(way, calls)
         per_call = {way: spent[way] / (calls * slices) * 1e6 for way in ways}
         print(
-            f"{name:>9}: lean {per_call['lean']:7.1f} us, botocore {per_call['botocore']:7.1f} us,"
+            f"{name:>15}: lean {per_call['lean']:7.1f} us, botocore {per_call['botocore']:7.1f} us,"
             f" ratio {per_call['lean'] / per_call['botocore']:.3f}"
         )
+    asyncio.run(_run_async(config, calls, slices))
     sender.close()
     client.close()
+
+
+async def _async_cpu(call: Callable[[], Awaitable[Any]], count: int) -> float:
+    started = time.process_time()
+    for _ in range(count):
+        await call()
+    return time.process_time() - started
+
+
+async def _run_async(config: Any, calls: int, slices: int) -> None:
+    """The asyncio twin: ``AsyncLeanSender.send`` against aiobotocore, sequential awaits."""
+    from src.services.dynamodb._wire import AsyncLeanSender
+    from tests.wire.support import aiobotocore_call, aiobotocore_client
+
+    client = await aiobotocore_client(config)
+    sender = AsyncLeanSender(config, client)
+    for name, (operation, params) in WORKLOADS.items():
+        ways: dict[str, Callable[[], Awaitable[Any]]] = {
+            "lean": functools.partial(sender.send, operation, params),
+            "aiobotocore": functools.partial(aiobotocore_call, client, operation, params),
+        }
+        spent = dict.fromkeys(ways, 0.0)
+        for way in ways.values():
+            await _async_cpu(way, 50)
+        for _ in range(slices):
+            for way_name, way in ways.items():
+                spent[way_name] += await _async_cpu(way, calls)
+        lean, peer = (spent[way] / (calls * slices) * 1e6 for way in ways)
+        print(
+            f"{name + ' async':>15}: lean {lean:7.1f} us, aiobotocore {peer:7.1f} us,"
+            f" ratio {lean / peer:.3f}"
+        )
+    await sender.close()
+    await client.__aexit__(None, None, None)
 
 
 def main() -> None:

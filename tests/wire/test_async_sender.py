@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from src.services.dynamodb import _wire
 from src.services.dynamodb._wire import AsyncLeanSender
 
 from .support import (
+    SECRET,
+    TOKEN,
     Action,
     FakeServer,
     aiobotocore_call,
@@ -311,3 +314,21 @@ async def test_tls_refused_and_trusted(tmp_path: Any) -> None:
         assert (await trusted.send("GetItem", {"TableName": "t"}))["Item"] == {}
         await trusted.close()
         await client.__aexit__(None, None, None)
+
+
+async def test_no_secret_in_any_log_record(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with fake_server(respond(500, b"")) as server:
+        server.script = [respond()]
+        config = config_for(server.url, max_attempts=2)
+        client = await aiobotocore_client(config)
+        sender = AsyncLeanSender(config, client, sleep=_no_sleep)
+        await sender.send("GetItem", {"TableName": "t"})
+        with pytest.raises(ClientError):
+            await sender.send("GetItem", {"TableName": "t"})
+        await sender.close()
+        await client.__aexit__(None, None, None)
+    assert any(record.name.startswith("src.services.dynamodb._wire") for record in caplog.records)
+    for record in caplog.records:
+        text = record.getMessage() + repr(record.__dict__)
+        assert SECRET not in text and TOKEN not in text

@@ -29,10 +29,13 @@ from bench.load_report import Measured, by_kind, machine, merge, table, verdict
 from devtools.dynamodb_local import DynamoDBLocal, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = {
-    "AsyncDynamoDBService": "examples.orders_api.app:create_app",
-    "aioboto3 Table": "bench.orders_api_aioboto3:create_app",
+EXAMPLE = "examples.orders_api.app:create_app"
+APPS: dict[str, tuple[str, dict[str, str]]] = {
+    "service, botocore": (EXAMPLE, {"DYNAMODB_TRANSPORT": "botocore"}),
+    "service, lean": (EXAMPLE, {"DYNAMODB_TRANSPORT": "lean"}),
+    "aioboto3 Table": ("bench.orders_api_aioboto3:create_app", {}),
 }
+"""The apps, by name: the example on each transport, then the baseline of every ratio."""
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -192,12 +195,12 @@ def start_apps(
 ) -> dict[str, tuple[str, int]]:
     """Seed a table per app, start each on uvicorn, check its routes; return (url, pid)s."""
     started: dict[str, tuple[str, int]] = {}
-    for n, (name, target) in enumerate(APPS.items()):
+    for n, (name, (target, settings)) in enumerate(APPS.items()):
         table = f"load_{n}"
         log(f"{name}: seeding {table} ({args.users} users x {args.orders} orders)")
         seed_table(endpoint, table, args.users, args.orders)
         env = {**os.environ, **CREDENTIALS, "AWS_REGION": "us-east-1"}
-        env |= {"ORDERS_TABLE": table, "DYNAMODB_ENDPOINT_URL": endpoint}
+        env |= {"ORDERS_TABLE": table, "DYNAMODB_ENDPOINT_URL": endpoint, **settings}
         port = free_port()
         process = stack.enter_context(app_process(target, port, env))
         url = f"http://127.0.0.1:{port}"

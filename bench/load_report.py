@@ -70,13 +70,17 @@ def rows(measured: Measured) -> dict[str, tuple[float, str]]:
 
 
 def table(results: dict[str, Measured]) -> str:
-    """The side-by-side Markdown table: the service's app, aioboto3's, and their ratio."""
-    (ours_name, ours), (theirs_name, theirs) = results.items()
-    lines = [f"| | {ours_name} | {theirs_name} | ratio |", "| --- | ---: | ---: | ---: |"]
-    theirs_rows = rows(theirs)
-    for label, (a, shape) in rows(ours).items():
-        b = theirs_rows[label][0]
-        lines.append(f"| {label} | {shape.format(a)} | {shape.format(b)} | {ratio(a, b)} |")
+    """The side-by-side Markdown table; the last app is the baseline of the ratios."""
+    names = list(results)
+    *ours, baseline = names
+    head = " | ".join(names + [f"{name} / {baseline}" for name in ours])
+    lines = [f"| | {head} |", "| --- |" + " ---: |" * (len(names) + len(ours))]
+    figures = {name: rows(measured) for name, measured in results.items()}
+    for label, (_, shape) in figures[baseline].items():
+        values = [figures[name][label][0] for name in names]
+        cells = [shape.format(value) for value in values]
+        cells += [ratio(value, values[-1]) for value in values[:-1]]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -93,17 +97,22 @@ def by_kind(results: dict[str, Measured]) -> str:
 
 
 def verdict(results: dict[str, Measured]) -> str:
-    ours, theirs = results.values()
-    throughput = ours.drive.requests_per_second / theirs.drive.requests_per_second
-    tail = percentile(ours.drive.latencies, 0.99) / percentile(theirs.drive.latencies, 0.99)
-    errors = sum(ours.drive.errors.values())
-    lines = [
-        f"targets: requests/s >= 1.5x aioboto3's: {throughput:.2f}x"
-        f" ({'met' if throughput >= 1.5 else 'not met'});"
-        f" p99 <= 0.7x: {tail:.2f}x ({'met' if tail <= 0.7 else 'not met'});"
-        f" 0 errors: {errors} ({'met' if errors == 0 else 'not met'})",
-    ]
-    lines.append(ceiling(theirs))
+    """Each app against the targets (vs the last app, aioboto3's), then the errors."""
+    *ours, (baseline_name, baseline) = results.items()
+    lines = []
+    for name, measured in ours:
+        throughput = measured.drive.requests_per_second / baseline.drive.requests_per_second
+        tail = percentile(measured.drive.latencies, 0.99) / percentile(
+            baseline.drive.latencies, 0.99
+        )
+        errors = sum(measured.drive.errors.values())
+        lines.append(
+            f"{name}: requests/s {throughput:.2f}x {baseline_name}'s (target >= 1.5x:"
+            f" {'met' if throughput >= 1.5 else 'not met'}); p99 {tail:.2f}x (target <= 0.7x:"
+            f" {'met' if tail <= 0.7 else 'not met'}); errors {errors}"
+            f" (target 0: {'met' if errors == 0 else 'not met'})"
+        )
+    lines.append(ceiling(baseline))
     for name, measured in results.items():
         for error, count in measured.drive.errors.most_common(5):
             lines.append(f"  {name} error: {error} x{count}")

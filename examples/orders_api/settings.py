@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from src.services.dynamodb import DynamoDBConfig
 
 ENDPOINT_ENV = "DYNAMODB_ENDPOINT_URL"
 REGION_ENV = "AWS_REGION"
 TABLE_ENV = "ORDERS_TABLE"
+TRANSPORT_ENV = "DYNAMODB_TRANSPORT"
 DEFAULT_REGION = "us-east-1"
 
 # A web request should fail fast when DynamoDB cannot be reached: botocore's own
@@ -37,7 +39,9 @@ def load_config(environ: Mapping[str, str]) -> DynamoDBConfig:
     Returns:
         The config: the table from ``ORDERS_TABLE`` as the default table, the region
         from ``AWS_REGION`` (default us-east-1), the endpoint from
-        ``DYNAMODB_ENDPOINT_URL`` (unset: AWS's own), short timeouts, refusals at INFO.
+        ``DYNAMODB_ENDPOINT_URL`` (unset: AWS's own), the transport from
+        ``DYNAMODB_TRANSPORT`` (``lean`` or ``botocore``; unset: the service's default),
+        short timeouts, refusals at INFO.
 
     Raises:
         SettingsError: ``ORDERS_TABLE`` is not set.
@@ -46,6 +50,9 @@ def load_config(environ: Mapping[str, str]) -> DynamoDBConfig:
     table = environ.get(TABLE_ENV)
     if not table:
         raise SettingsError(f"{TABLE_ENV} is not set: name the table of the orders API")
+    options: dict[str, Any] = {}
+    if transport := environ.get(TRANSPORT_ENV):
+        options["transport"] = transport
     return DynamoDBConfig(
         region_name=environ.get(REGION_ENV) or DEFAULT_REGION,
         endpoint_url=environ.get(ENDPOINT_ENV) or None,
@@ -55,4 +62,5 @@ def load_config(environ: Mapping[str, str]) -> DynamoDBConfig:
         max_attempts=MAX_ATTEMPTS,
         max_pool_connections=MAX_POOL_CONNECTIONS,
         condition_failure_log_level="INFO",
+        **options,
     )

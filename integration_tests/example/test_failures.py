@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from devtools.dynamodb_local import free_port
 from examples.orders_api.app import create_app
-from examples.orders_api.settings import ENDPOINT_ENV, TABLE_ENV, SettingsError
+from examples.orders_api.settings import ENDPOINT_ENV, TABLE_ENV, TRANSPORT_ENV, SettingsError
 from integration_tests.example.conftest import serving
 from src.services.dynamodb import AsyncDynamoDBService
 
@@ -127,6 +127,11 @@ async def test_settings_are_validated_at_startup(
         async with app.router.lifespan_context(app):
             pass
     monkeypatch.setenv(ENDPOINT_ENV, "http://127.0.0.1:8000")
+    monkeypatch.setenv(TRANSPORT_ENV, "carrier-pigeon")
+    with pytest.raises(ValidationError, match="transport"):
+        async with app.router.lifespan_context(app):
+            pass
+    monkeypatch.delenv(TRANSPORT_ENV)
     monkeypatch.setenv(TABLE_ENV, "no")
     with pytest.raises(ValidationError, match="default_table_name"):
         async with app.router.lifespan_context(app):

@@ -8,7 +8,7 @@ from bench.peers.boto import RawClient, ResourceTable, SerializerClient, row_to_
 from bench.peers.dyntastic_model import DyntasticModel
 from bench.peers.pydynox_peers import PydynoxAsync, PydynoxClient, PydynoxModel
 from bench.peers.pynamodb_model import PynamoDB
-from bench.peers.service import Service, ServiceAsync
+from bench.peers.service import Service, ServiceAsync, ServiceAsyncLean, ServiceLean
 from bench.peers.service_typed import ServiceAsyncTyped, ServiceTyped
 
 CONTENDERS: list[type[Contender]] = [
@@ -22,6 +22,8 @@ CONTENDERS: list[type[Contender]] = [
     PydynoxAsync,
     Service,
     ServiceAsync,
+    ServiceLean,
+    ServiceAsyncLean,
     # typed: model instances in and out, built inside the timed calls
     PynamoDB,
     PydynoxModel,

@@ -15,6 +15,7 @@ from bench.peers.base import (
     normalize_item,
 )
 from src.services.dynamodb import AsyncDynamoDBService, DynamoDBConfig, DynamoDBService, ItemIn
+from src.services.dynamodb.dynamodb_models import Transport
 
 
 class Service(Contender):
@@ -22,6 +23,7 @@ class Service(Contender):
 
     key = "service"
     label = "DynamoDBService"
+    transport: Transport = "botocore"
 
     def __init__(self, endpoint_url: str, table: str) -> None:
         super().__init__(endpoint_url, table)
@@ -32,6 +34,7 @@ class Service(Contender):
             endpoint_url=endpoint_url,
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=SECRET_KEY,
+            transport=self.transport,
         )
         self.service = DynamoDBService(logger=logger, config=config)
         count_requests(self.service.client, self.requests)
@@ -92,6 +95,7 @@ class ServiceAsync(AsyncContender):
     key = "service_async"
     label = "AsyncDynamoDBService"
     counts_requests = False
+    transport: Transport = "botocore"
 
     def __init__(self, endpoint_url: str, table: str) -> None:
         super().__init__(endpoint_url, table)
@@ -103,6 +107,7 @@ class ServiceAsync(AsyncContender):
             aws_access_key_id=ACCESS_KEY,
             aws_secret_access_key=SECRET_KEY,
             max_pool_connections=CONCURRENCY,
+            transport=self.transport,
         )
         self.service = AsyncDynamoDBService(logger=logger, config=config)
 
@@ -159,3 +164,35 @@ async def main():
         return await service.get_item({"pk": "$pk", "sk": "$sk"}, "$table")
 found = asyncio.run(main()) is not None
 """
+
+
+# --- the same two on the lean wire path (transport="lean") ----------------------------
+
+
+class ServiceLean(Service):
+    """``DynamoDBService`` sending its data-plane calls on its own wire path."""
+
+    key = "service_lean"
+    label = "DynamoDBService, lean"
+    transport: Transport = "lean"
+    counts_requests = False  # botocore's hooks never see the lean path's requests
+
+    @staticmethod
+    def cold_start_code() -> str:
+        return Service.cold_start_code().replace(
+            'aws_secret_access_key="local")', 'aws_secret_access_key="local", transport="lean")'
+        )
+
+
+class ServiceAsyncLean(ServiceAsync):
+    """``AsyncDynamoDBService`` sending its data-plane calls on its own wire path."""
+
+    key = "service_async_lean"
+    label = "AsyncDynamoDBService, lean"
+    transport: Transport = "lean"
+
+    @staticmethod
+    def cold_start_code() -> str:
+        return ServiceAsync.cold_start_code().replace(
+            'aws_secret_access_key="local")', 'aws_secret_access_key="local", transport="lean")'
+        )

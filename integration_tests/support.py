@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import inspect
+import json
 import os
 import re
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
 import boto3
 from botocore.config import Config
 from mypy_boto3_dynamodb import DynamoDBClient
 from mypy_boto3_dynamodb.type_defs import AttributeDefinitionTypeDef, KeySchemaElementTypeDef
 
+from src.services.dynamodb._protocol import Call
 from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig, Item
 from src.services.dynamodb.dynamodb_service import DynamoDBService
@@ -23,6 +27,10 @@ from src.services.dynamodb.dynamodb_service import DynamoDBService
 T = TypeVar("T")
 TRANSPORT_ENV = "DYNAMODB_TRANSPORT"
 """The transport every integration test's service uses (``lean`` or ``botocore``)."""
+LEAN = os.environ.get(TRANSPORT_ENV, "botocore") == "lean"
+"""Whether this run asks for the lean wire path (``DYNAMODB_TRANSPORT=lean``)."""
+BOTOCORE_ONLY = "about botocore itself (its event hooks or its own logging), not the service"
+"""The reason of a ``skipif(LEAN, ...)``: the test observes botocore, which lean bypasses."""
 
 KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "pk", "KeyType": "HASH"},
@@ -179,3 +187,124 @@ class SyncOverAsync:
 
     def __exit__(self, *exc_info: object) -> None:
         self.shutdown()
+
+
+# -- observing what a service sends, on either transport ----------------------------------
+
+
+class SentCall(NamedTuple):
+    """One logical call a service sent: its operation and its request as JSON would hold it."""
+
+    operation: str
+    params: dict[str, Any]
+
+
+def _json_default(value: object) -> Any:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, set | frozenset):
+        return list(value)
+    raise TypeError(f"not in a DynamoDB request: {type(value).__name__}")
+
+
+def as_json(params: Any) -> dict[str, Any]:
+    """``params`` as the request body carries them: binary values base64 text, as botocore
+    serializes them (the drivers hand ``bytes`` to either transport)."""
+    loaded: dict[str, Any] = json.loads(json.dumps(params, default=_json_default))
+    return loaded
+
+
+def driver_of(service: DynamoDBService) -> DynamoDBService | AsyncDynamoDBService:
+    """The service object itself: the async twin behind ``SyncOverAsync``, or the service."""
+    inner = getattr(service, "service", None)
+    return inner if isinstance(inner, AsyncDynamoDBService) else service
+
+
+class _Watch:
+    """What ``watch_sends`` puts around one service's send point."""
+
+    def __init__(
+        self,
+        operation: str,
+        before: Callable[[SentCall], None] | None,
+        after: Callable[[SentCall], None] | None,
+        hold_seconds: float,
+    ) -> None:
+        self.operation = operation
+        self.before = before
+        self.after = after
+        self.hold_seconds = hold_seconds
+        self.seen: list[SentCall] = []
+
+    def enter(self, call: Call) -> SentCall | None:
+        if self.operation not in ("*", call.operation):
+            return None
+        entry = SentCall(call.operation, as_json(call.params))
+        self.seen.append(entry)
+        if self.before is not None:
+            self.before(entry)
+        return entry
+
+    def leave(self, entry: SentCall | None) -> None:
+        if entry is not None and self.after is not None:
+            self.after(entry)
+
+    def blocking(self, original: Callable[[Call], dict[str, Any]]) -> Any:
+        def send(call: Call) -> dict[str, Any]:
+            entry = self.enter(call)
+            try:
+                if entry is not None and self.hold_seconds:
+                    time.sleep(self.hold_seconds)
+                return original(call)
+            finally:
+                self.leave(entry)
+
+        return send
+
+    def awaiting(self, original: Callable[[Call], Awaitable[dict[str, Any]]]) -> Any:
+        async def send(call: Call) -> dict[str, Any]:
+            entry = self.enter(call)
+            try:
+                if entry is not None and self.hold_seconds:
+                    await asyncio.sleep(self.hold_seconds)
+                return await original(call)
+            finally:
+                self.leave(entry)
+
+        return send
+
+
+def watch_sends(
+    service: DynamoDBService,
+    operation: str = "*",
+    *,
+    before: Callable[[SentCall], None] | None = None,
+    after: Callable[[SentCall], None] | None = None,
+    hold_seconds: float = 0.0,
+) -> list[SentCall]:
+    """Record every logical call of ``operation`` (``"*"``: any) the service sends from now on.
+
+    The seam is the drivers' single send point (``_send``, which every ``Call`` and every
+    call of a ``Fanout`` goes through, on both twins), so it sees the same calls on the
+    lean path as on botocore: one entry per call, whatever its retries (count attempts at
+    the fault proxy). Probes (``ping``) have their own clients and are not seen, as
+    ``before-call`` on ``service.client`` never saw them. ``before(entry)`` runs as the
+    call is entered, then the call is held ``hold_seconds`` (``asyncio.sleep`` on the async
+    twin), and ``after(entry)`` runs once it returned or raised.
+    """
+    watch = _Watch(operation, before, after, hold_seconds)
+    target: Any = driver_of(service)
+    wrap = watch.awaiting if isinstance(target, AsyncDynamoDBService) else watch.blocking
+    target._send = wrap(target._send)
+    return watch.seen
+
+
+def sends_lean(service: DynamoDBService) -> bool:
+    """Whether the service's data-plane calls go by the lean wire path (else botocore).
+
+    The async twin decides when its client is made, which this makes happen.
+    """
+    target: Any = driver_of(service)
+    if isinstance(target, AsyncDynamoDBService):
+        service.client  # noqa: B018 - makes the client, and with it the lean sender
+    return target._lean is not None

@@ -10,7 +10,7 @@ import pytest
 from mypy_boto3_dynamodb import DynamoDBClient
 
 from integration_tests.adversarial.conftest import stored_items, stored_keys
-from integration_tests.support import ServiceFactory
+from integration_tests.support import ServiceFactory, sends_lean, watch_sends
 from src.services.dynamodb.dynamodb_models import Item
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
@@ -116,9 +116,11 @@ def test_parallel_scans_from_several_threads_each_read_every_item_once(
 
 
 def open_pools(service: DynamoDBService) -> int:
-    """How many urllib3 connection pools the service's client holds (botocore internals)."""
+    """How many urllib3 connection pools the service's client holds (botocore internals),
+    plus the connections the lean wire path keeps open, if it sends (its internals)."""
     session = service.client._endpoint.http_session  # type: ignore[attr-defined]
-    return len(session._manager.pools)
+    lean = service._lean.pool._idle if service._lean is not None else []
+    return len(session._manager.pools) + len(lean)
 
 
 @pytest.mark.sync_only(
@@ -128,16 +130,20 @@ def open_pools(service: DynamoDBService) -> int:
 def test_close_while_another_thread_is_mid_call_leaves_no_connection_open(
     direct_service: ServiceFactory, table: str
 ) -> None:
-    # GIVEN a service whose put_item, on another thread, is paused just before it sends
+    # GIVEN a service whose put_item, on another thread, is paused just before it sends:
+    # in botocore's before-send, or at the drivers' send point when the lean path sends
     service = direct_service()
     service.put_item({"pk": "warm", "sk": 0}, table)
     paused, resume = threading.Event(), threading.Event()
 
-    def pause(**_: object) -> None:
+    def pause(*_: object, **__: object) -> None:
         paused.set()
         resume.wait(timeout=2)
 
-    service.client.meta.events.register("before-send.dynamodb.PutItem", pause)
+    if sends_lean(service):
+        watch_sends(service, "PutItem", before=pause)
+    else:
+        service.client.meta.events.register("before-send.dynamodb.PutItem", pause)
     outcome: list[BaseException | None] = []
 
     def put() -> None:

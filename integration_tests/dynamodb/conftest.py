@@ -6,7 +6,6 @@ tables (deleted afterwards, whether the test passed or failed).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol, cast
@@ -24,6 +23,7 @@ from integration_tests.support import (
     SyncOverAsync,
     make_config,
     unique_table_name,
+    watch_sends,
 )
 from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 from src.services.dynamodb.dynamodb_service import DynamoDBService
@@ -165,16 +165,12 @@ def gsi_table(make_table: TableFactory) -> str:
 
 @pytest.fixture
 def sent() -> Sent:
-    """Record the JSON body of every request of one operation a service sends from now on."""
+    """Record the request (as its JSON body holds it) of every call of one operation a
+    service sends from now on, on either transport (``support.watch_sends``)."""
 
     def record(service: DynamoDBService, operation: str) -> list[dict[str, Any]]:
         bodies: list[dict[str, Any]] = []
-
-        def hook(params: dict[str, Any], **kwargs: Any) -> None:
-            bodies.append(json.loads(params["body"]))
-
-        event = "before-call.dynamodb" + ("" if operation == "*" else f".{operation}")
-        service.client.meta.events.register(event, hook)
+        watch_sends(service, operation, before=lambda entry: bodies.append(entry.params))
         return bodies
 
     return record

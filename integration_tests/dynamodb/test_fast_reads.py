@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -27,9 +28,12 @@ from mypy_boto3_dynamodb import DynamoDBClient
 from integration_tests.support import (
     ATTRIBUTES,
     KEY_SCHEMA,
+    SentCall,
     ServiceFactory,
     plain_client,
+    sends_lean,
     unique_table_name,
+    watch_sends,
 )
 from src.services.dynamodb import _fastread
 from src.services.dynamodb.dynamodb_models import Get, Item
@@ -509,18 +513,34 @@ Parsed = list[tuple[str, bool]]
 
 
 def watch_parsing(service: DynamoDBService) -> Parsed:
-    """Record, per read response from now on: its operation, and whether orjson took it.
+    """Record, per read call from now on: its operation, and whether orjson took its response.
 
-    Registered after the service's own hook and on the less specific event, this runs
-    after the fast parser: a body the fast parser took is empty by then.
+    Each call is seen at the drivers' send point (``watch_sends``), on either transport.
+    botocore's ``before-parse``, registered after the service's own hook and on the less
+    specific event, runs after the fast parser: a body the fast parser took is empty by
+    then. A call none of whose responses reached botocore's parser was read by the lean
+    wire path, whose only parser is orjson: taken, if the service sends by the lean path,
+    and recorded as not taken otherwise (which the test refuses).
     """
     seen: Parsed = []
+    lean = sends_lean(service)
+    bodies: ContextVar[list[bool] | None] = ContextVar("bodies", default=None)
 
     def record(response_dict: dict[str, Any], operation_model: Any, **_: Any) -> None:
-        if operation_model.name in _fastread.READ_OPERATIONS:
-            seen.append((operation_model.name, not response_dict["body"]))
+        taken = bodies.get()
+        if taken is not None and operation_model.name in _fastread.READ_OPERATIONS:
+            taken.append(not response_dict["body"])
+
+    def enter(entry: SentCall) -> None:
+        bodies.set([])
+
+    def leave(entry: SentCall) -> None:
+        taken = bodies.get() or []
+        if entry.operation in _fastread.READ_OPERATIONS:
+            seen.append((entry.operation, all(taken) if taken else lean))
 
     service.client.meta.events.register("before-parse.dynamodb", record)
+    watch_sends(service, before=enter, after=leave)
     return seen
 
 

@@ -11,7 +11,6 @@ DynamoDB Local applies its 1 MB page limit *after* a filter (see
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import math
@@ -20,7 +19,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +35,11 @@ from integration_tests.dynamodb.conftest import GSI, GSI_NAME, LOGGER_NAME, Sent
 from integration_tests.support import (
     ATTRIBUTES,
     KEY_SCHEMA,
+    SentCall,
     ServiceFactory,
     plain_client,
     unique_table_name,
+    watch_sends,
 )
 from src.services.dynamodb.dynamodb_models import (
     ConditionCheck,
@@ -683,7 +683,7 @@ def test_info_record_carries_the_consumed_capacity(
 
 
 class InFlight:
-    """Requests of one operation between ``before-send`` and ``after-call``."""
+    """Calls of one operation between entering the drivers' send point and leaving it."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -691,40 +691,25 @@ class InFlight:
         self.most = 0
         self.total = 0
 
-    def enter(self) -> None:
+    def enter(self, _: SentCall) -> None:
         with self.lock:
             self.now += 1
             self.total += 1
             self.most = max(self.most, self.now)
 
-    def leave(self) -> None:
+    def leave(self, _: SentCall) -> None:
         with self.lock:
             self.now -= 1
 
 
-def watch(service: DynamoDBService, twin: str, operation: str) -> InFlight:
-    """Count ``operation``'s requests in flight; each send is held 50 ms to widen the window."""
+def watch(service: DynamoDBService, operation: str) -> InFlight:
+    """Count ``operation``'s calls in flight; each is held 50 ms to widen the window.
+
+    Counted at the drivers' send point (``support.watch_sends``), so on either transport:
+    a call has at most one attempt in flight, so this bounds the requests in flight too.
+    """
     flight = InFlight()
-    events: Any = service.client.meta.events  # aiobotocore's emitter awaits coroutines
-    if twin == "sync":
-
-        def before(**kwargs: Any) -> None:
-            flight.enter()
-            time.sleep(0.05)
-
-        events.register(f"before-send.dynamodb.{operation}", before)
-    else:
-
-        async def before_async(**kwargs: Any) -> None:
-            flight.enter()
-            await asyncio.sleep(0.05)
-
-        events.register(f"before-send.dynamodb.{operation}", before_async)
-
-    def after(**kwargs: Any) -> None:
-        flight.leave()
-
-    events.register(f"after-call.dynamodb.{operation}", after)
+    watch_sends(service, operation, before=flight.enter, after=flight.leave, hold_seconds=0.05)
     return flight
 
 
@@ -733,13 +718,12 @@ def test_batch_write_concurrency_is_bounded_by_the_pool(
     service_factory: ServiceFactory,
     admin: DynamoDBService,
     table: str,
-    twin: str,
     concurrency: int,
     pool: int,
 ) -> None:
     # GIVEN a service with a pool of `pool` connections, watched for BatchWriteItem in flight
     service = service_factory(max_pool_connections=pool)
-    flight = watch(service, twin, "BatchWriteItem")
+    flight = watch(service, "BatchWriteItem")
     items = [{"pk": f"p{i % 11}", "sk": i, "v": i} for i in range(300)]
     # WHEN 300 items are written with `concurrency`
     service.batch_write_items(items, table, concurrency=concurrency)
@@ -754,12 +738,12 @@ def test_batch_write_concurrency_is_bounded_by_the_pool(
 
 
 def test_parallel_scan_is_bounded_by_the_pool(
-    service_factory: ServiceFactory, admin: DynamoDBService, table: str, twin: str
+    service_factory: ServiceFactory, admin: DynamoDBService, table: str
 ) -> None:
     # GIVEN 300 items and a service with 3 connections, watched for Scan in flight
     admin.batch_write_items([{"pk": f"p{i % 11}", "sk": i} for i in range(300)], table)
     service = service_factory(max_pool_connections=3)
-    flight = watch(service, twin, "Scan")
+    flight = watch(service, "Scan")
     # WHEN the table is scanned in 8 segments
     found = service.scan(table_name=table, segments=8)
     # THEN every item comes once, with several but at most 3 requests in flight

@@ -27,6 +27,7 @@ test: $(SYNCED)
 	$(BIN)/python -m devtools.twins --check
 	$(BIN)/pytest tests $(COV_FIRST)
 	$(BIN)/pytest integration_tests $(COV_LAST)
+	DYNAMODB_TRANSPORT=lean $(BIN)/pytest integration_tests/dynamodb integration_tests/adversarial -p no:cacheprovider
 	$(BIN)/python -m devtools.sync_only
 
 unit: $(SYNCED)

@@ -34,8 +34,10 @@ from integration_tests.dynamodb.conftest import (
 from integration_tests.support import (
     ATTRIBUTES,
     KEY_SCHEMA,
+    LEAN,
     ServiceFactory,
     make_config,
+    sends_lean,
     unique_table_name,
 )
 from src.services.dynamodb.dynamodb_models import (
@@ -99,6 +101,14 @@ def big_table(admin: DynamoDBService) -> Iterator[BigTable]:
 
 
 # -- connection and tables ---------------------------------------------------------------
+
+
+def test_the_transport_this_run_asks_for_is_the_one_that_sends(service: DynamoDBService) -> None:
+    # GIVEN this run's service (DYNAMODB_TRANSPORT: "lean" or "botocore"; fast reads on)
+    # THEN the lean wire path sends its data-plane calls exactly when the run asks for it
+    # (so a run on the lean path cannot pass on botocore by a silent fallback)
+    assert service.config.transport == ("lean" if LEAN else "botocore")
+    assert sends_lean(service) is LEAN
 
 
 def test_ping_is_true_against_dynamodb_local(service: DynamoDBService) -> None:

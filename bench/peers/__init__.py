@@ -9,7 +9,12 @@ from bench.peers.dyntastic_model import DyntasticModel
 from bench.peers.pydynox_peers import PydynoxAsync, PydynoxClient, PydynoxModel
 from bench.peers.pynamodb_model import PynamoDB
 from bench.peers.service import Service, ServiceAsync, ServiceAsyncLean, ServiceLean
-from bench.peers.service_typed import ServiceAsyncTyped, ServiceTyped
+from bench.peers.service_typed import (
+    ServiceAsyncTyped,
+    ServiceAsyncTypedLean,
+    ServiceTyped,
+    ServiceTypedLean,
+)
 
 CONTENDERS: list[type[Contender]] = [
     # dicts (or attribute values) in and out
@@ -30,6 +35,8 @@ CONTENDERS: list[type[Contender]] = [
     DyntasticModel,
     ServiceTyped,
     ServiceAsyncTyped,
+    ServiceTypedLean,
+    ServiceAsyncTypedLean,
 ]
 
 __all__ = [

@@ -18,6 +18,7 @@ from bench.data import HASH_KEY, RANGE_KEY, Items, Keys, Row
 from bench.peers.base import Plain, normalize_item
 from bench.peers.service import Service, ServiceAsync
 from src.services.dynamodb import AsyncDynamoDBService, DynamoDBService
+from src.services.dynamodb.dynamodb_models import Transport
 
 KEY_CONDITION = "pk = :pk"
 
@@ -229,3 +230,22 @@ async def main():
         return await service.get_item({"pk": "$pk", "sk": "$sk"}, "$table", model=BenchRecord)
 found = asyncio.run(main()) is not None
 """
+
+
+class ServiceTypedLean(ServiceTyped):
+    """``DynamoDBService`` with Pydantic models in and out, on the lean wire path."""
+
+    key = "service_typed_lean"
+    label = "DynamoDBService, lean, model=BenchRecord"
+    dict_twin = "service_lean"
+    transport: Transport = "lean"
+    counts_requests = False
+
+
+class ServiceAsyncTypedLean(ServiceAsyncTyped):
+    """``AsyncDynamoDBService`` with Pydantic models in and out, on the lean wire path."""
+
+    key = "service_async_typed_lean"
+    label = "AsyncDynamoDBService, lean, model=BenchRecord"
+    dict_twin = "service_async_lean"
+    transport: Transport = "lean"

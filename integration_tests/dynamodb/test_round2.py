@@ -755,7 +755,7 @@ def test_parallel_scan_is_bounded_by_the_pool(
 # -- one table over many processes -------------------------------------------------------
 
 WORKER = """
-import json, logging, sys
+import json, logging, os, sys
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 from src.services.dynamodb.dynamodb_service import DynamoDBService
 
@@ -765,6 +765,7 @@ config = DynamoDBConfig(
     endpoint_url=endpoint,
     aws_access_key_id="local",
     aws_secret_access_key="local",
+    transport=os.environ.get("DYNAMODB_TRANSPORT", "botocore"),
 )
 with DynamoDBService(logger=logging.getLogger("worker"), config=config) as service:
     items = service.scan(table_name=table, segment=segment, total_segments=4)

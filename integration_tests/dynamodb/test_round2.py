@@ -793,9 +793,15 @@ def test_four_processes_split_one_table(
             )
             for segment in range(4)
         ]
+        try:
+            outputs = [worker.communicate(timeout=60) for worker in workers]
+        finally:
+            for worker in workers:  # a failed or hung worker leaves no process and no pipe
+                if worker.poll() is None:
+                    worker.kill()
+                worker.communicate()
         shares: list[list[tuple[str, int]]] = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=60)
+        for worker, (out, err) in zip(workers, outputs, strict=True):
             assert worker.returncode == 0, err
             shares.append([(str(pk), int(sk)) for pk, sk in json.loads(out)])
     finally:

@@ -25,7 +25,7 @@ import boto3
 import httpx
 
 from bench.load_http import conformance, drive, requests, user_id
-from bench.load_report import Measured, by_kind, machine, merge, table, verdict
+from bench.load_report import Measured, by_kind, machine, merge, summary, table, verdict
 from devtools.dynamodb_local import DynamoDBLocal, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,8 +223,9 @@ def run(args: argparse.Namespace) -> dict[str, Measured]:
         for round_ in range(args.rounds):
             order = list(started.items())
             for name, (url, pid) in order if round_ % 2 == 0 else reversed(order):
-                log(f"round {round_ + 1}: {name}, {args.connections} connections, {seconds:.0f} s")
-                parts[name].append(measure(url, pid, jvm, seconds, args, args.seed + round_))
+                part = measure(url, pid, jvm, seconds, args, args.seed + round_)
+                parts[name].append(part)
+                log(f"round {round_ + 1}: {name}: {summary(part)}")
         return {name: merge(measured) for name, measured in parts.items()}
 
 

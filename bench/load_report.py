@@ -49,6 +49,16 @@ def percentile(values: list[float], share: float) -> float:
     return 1000 * ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+def summary(measured: Measured) -> str:
+    """One line: requests/s, p50, p99, errors and the machine's other load."""
+    drive = measured.drive
+    return (
+        f"{drive.requests_per_second:.0f} requests/s, p50 {percentile(drive.latencies, 0.5):.0f}"
+        f" ms, p99 {percentile(drive.latencies, 0.99):.0f} ms, {sum(drive.errors.values())}"
+        f" errors; other processes used {100 * measured.cpu['everything else']:.0f}% of a core"
+    )
+
+
 def ratio(ours: float, theirs: float) -> str:
     return f"{ours / theirs:.2f}x" if theirs else "-"
 

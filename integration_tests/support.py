@@ -9,7 +9,6 @@ import json
 import os
 import re
 import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, NamedTuple, Protocol, Self, TypeVar
@@ -228,12 +227,10 @@ class _Watch:
         operation: str,
         before: Callable[[SentCall], None] | None,
         after: Callable[[SentCall], None] | None,
-        hold_seconds: float,
     ) -> None:
         self.operation = operation
         self.before = before
         self.after = after
-        self.hold_seconds = hold_seconds
         self.seen: list[SentCall] = []
 
     def enter(self, call: Call) -> SentCall | None:
@@ -253,8 +250,6 @@ class _Watch:
         def send(call: Call) -> dict[str, Any]:
             entry = self.enter(call)
             try:
-                if entry is not None and self.hold_seconds:
-                    time.sleep(self.hold_seconds)
                 return original(call)
             finally:
                 self.leave(entry)
@@ -265,8 +260,6 @@ class _Watch:
         async def send(call: Call) -> dict[str, Any]:
             entry = self.enter(call)
             try:
-                if entry is not None and self.hold_seconds:
-                    await asyncio.sleep(self.hold_seconds)
                 return await original(call)
             finally:
                 self.leave(entry)
@@ -280,7 +273,6 @@ def watch_sends(
     *,
     before: Callable[[SentCall], None] | None = None,
     after: Callable[[SentCall], None] | None = None,
-    hold_seconds: float = 0.0,
 ) -> list[SentCall]:
     """Record every logical call of ``operation`` (``"*"``: any) the service sends from now on.
 
@@ -289,10 +281,10 @@ def watch_sends(
     lean path as on botocore: one entry per call, whatever its retries (count attempts at
     the fault proxy). Probes (``ping``) have their own clients and are not seen, as
     ``before-call`` on ``service.client`` never saw them. ``before(entry)`` runs as the
-    call is entered, then the call is held ``hold_seconds`` (``asyncio.sleep`` on the async
-    twin), and ``after(entry)`` runs once it returned or raised.
+    call is entered, on the thread (or in the task) that sends it, and ``after(entry)``
+    once it returned or raised.
     """
-    watch = _Watch(operation, before, after, hold_seconds)
+    watch = _Watch(operation, before, after)
     target: Any = driver_of(service)
     wrap = watch.awaiting if isinstance(target, AsyncDynamoDBService) else watch.blocking
     target._send = wrap(target._send)

@@ -164,9 +164,18 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet."""
 
     def do_POST(self) -> None:
+        self.proxy._arrive()
+        try:
+            self._post()
+        finally:
+            self.proxy._depart()
+
+    def _post(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
         fault, select = self.proxy._plan(operation)
+        if self.proxy._hold_seconds:
+            self.proxy._closed.wait(self.proxy._hold_seconds)
         if fault == "hang":
             self.proxy._closed.wait(HANG_CAP_SECONDS)
             self.close_connection = True
@@ -239,6 +248,9 @@ class FaultProxy:
         self._faults: dict[str, _Counter] = {}
         self._rules: dict[str, tuple[Selector, _Counter]] = {}
         self._connections: dict[socket.socket, threading.Thread] = {}
+        self._in_flight = 0
+        self._most_in_flight = 0
+        self._hold_seconds = 0.0
         self._server = _Server(("127.0.0.1", 0), functools.partial(_Handler, self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="fault-proxy", daemon=True
@@ -262,9 +274,30 @@ class FaultProxy:
             return self._requests.count(operation)
 
     def clear_requests(self) -> None:
-        """Forget the requests seen so far."""
+        """Forget the requests seen so far (and the most that were in flight at once)."""
         with self._lock:
             self._requests.clear()
+            self._most_in_flight = self._in_flight
+
+    @property
+    def most_in_flight(self) -> int:
+        """The most requests in flight at once (arrived, not yet answered) so far."""
+        with self._lock:
+            return self._most_in_flight
+
+    def hold(self, seconds: float) -> None:
+        """Hold every request this long before handling it, to widen overlaps (0: none)."""
+        with self._lock:
+            self._hold_seconds = seconds
+
+    def _arrive(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._most_in_flight = max(self._most_in_flight, self._in_flight)
+
+    def _depart(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def _set_fault(self, name: str, n: int | None, operation: str | None) -> None:
         with self._lock:
@@ -317,10 +350,11 @@ class FaultProxy:
         self._set_rule("BatchGetItem", matching(predicate), rounds)
 
     def reset(self) -> None:
-        """Clear every fault; the request log stays (see ``clear_requests``)."""
+        """Clear every fault and the hold; the request log stays (see ``clear_requests``)."""
         with self._lock:
             self._faults.clear()
             self._rules.clear()
+            self._hold_seconds = 0.0
 
     def _plan(self, operation: str) -> tuple[str | None, Selector | None]:
         with self._lock:

@@ -31,6 +31,7 @@ from mypy_boto3_dynamodb.type_defs import (
     LocalSecondaryIndexTypeDef,
 )
 
+from integration_tests.adversarial.proxy import FaultProxy
 from integration_tests.dynamodb.conftest import GSI, GSI_NAME, LOGGER_NAME, Sent, drop_table
 from integration_tests.support import (
     ATTRIBUTES,
@@ -703,14 +704,25 @@ class InFlight:
 
 
 def watch(service: DynamoDBService, operation: str) -> InFlight:
-    """Count ``operation``'s calls in flight; each is held 50 ms to widen the window.
+    """Count ``operation``'s calls in flight at the drivers' send point, on either transport.
 
-    Counted at the drivers' send point (``support.watch_sends``), so on either transport:
-    a call has at most one attempt in flight, so this bounds the requests in flight too.
+    A call has at most one request in flight, so this bounds the requests too; the wire
+    itself is watched by the fault proxy in front of DynamoDB Local (``wire``).
     """
     flight = InFlight()
-    watch_sends(service, operation, before=flight.enter, after=flight.leave, hold_seconds=0.05)
+    watch_sends(service, operation, before=flight.enter, after=flight.leave)
     return flight
+
+
+@pytest.fixture
+def wire(dynamodb_endpoint: str) -> Iterator[FaultProxy]:
+    """A proxy before DynamoDB Local, holding each request 50 ms to widen the overlaps.
+
+    It injects no fault: it sees every request on the wire, whoever sends it.
+    """
+    with FaultProxy(dynamodb_endpoint) as proxy:
+        proxy.hold(0.05)
+        yield proxy
 
 
 @pytest.mark.parametrize(("concurrency", "pool"), [(4, 3), (4, 10), (1, 10)])
@@ -718,16 +730,17 @@ def test_batch_write_concurrency_is_bounded_by_the_pool(
     service_factory: ServiceFactory,
     admin: DynamoDBService,
     table: str,
+    wire: FaultProxy,
     concurrency: int,
     pool: int,
 ) -> None:
     # GIVEN a service with a pool of `pool` connections, watched for BatchWriteItem in flight
-    service = service_factory(max_pool_connections=pool)
+    service = service_factory(max_pool_connections=pool, endpoint_url=wire.endpoint_url)
     flight = watch(service, "BatchWriteItem")
     items = [{"pk": f"p{i % 11}", "sk": i, "v": i} for i in range(300)]
     # WHEN 300 items are written with `concurrency`
     service.batch_write_items(items, table, concurrency=concurrency)
-    # THEN they are all there, and requests overlapped, never beyond the bound
+    # THEN they are all there, and calls overlapped, never beyond the bound
     assert len(admin.scan(table_name=table)) == 300
     assert flight.total == 12
     limit = min(concurrency, pool)
@@ -735,21 +748,29 @@ def test_batch_write_concurrency_is_bounded_by_the_pool(
     if limit > 1:
         assert flight.most > 1
     assert flight.now == 0
+    # AND so did the requests on the wire: one a call, never more in flight than the bound
+    assert wire.count("BatchWriteItem") == 12
+    assert wire.most_in_flight <= limit
+    if limit > 1:
+        assert wire.most_in_flight > 1
 
 
 def test_parallel_scan_is_bounded_by_the_pool(
-    service_factory: ServiceFactory, admin: DynamoDBService, table: str
+    service_factory: ServiceFactory, admin: DynamoDBService, table: str, wire: FaultProxy
 ) -> None:
     # GIVEN 300 items and a service with 3 connections, watched for Scan in flight
     admin.batch_write_items([{"pk": f"p{i % 11}", "sk": i} for i in range(300)], table)
-    service = service_factory(max_pool_connections=3)
+    service = service_factory(max_pool_connections=3, endpoint_url=wire.endpoint_url)
     flight = watch(service, "Scan")
     # WHEN the table is scanned in 8 segments
     found = service.scan(table_name=table, segments=8)
-    # THEN every item comes once, with several but at most 3 requests in flight
+    # THEN every item comes once, with several but at most 3 calls in flight
     assert len(found) == len(set(keys_of(found))) == 300
     assert flight.total >= 8
     assert 1 < flight.most <= 3
+    # AND several but at most 3 requests on the wire, one a call
+    assert wire.count("Scan") == flight.total
+    assert 1 < wire.most_in_flight <= 3
 
 
 # -- one table over many processes -------------------------------------------------------

@@ -19,6 +19,7 @@ from uuid import uuid4
 import orjson
 from botocore.exceptions import ChecksumError, ClientError
 
+from .._fastread import READ_OPERATIONS
 from ..dynamodb_models import DynamoDBConfig
 from .errors import attribute_map, client_error, parse_error
 from .http11 import Response
@@ -26,19 +27,7 @@ from .retries import Outcome
 from .signing import Keys, SigningKeys, sign
 
 TARGET_PREFIX = "DynamoDB_20120810."
-FAST_READS = frozenset(
-    {
-        "GetItem",
-        "Query",
-        "Scan",
-        "BatchGetItem",
-        "TransactGetItems",
-        "ExecuteStatement",
-        "UpdateItem",
-        "PutItem",
-        "DeleteItem",
-    }
-)
+FAST_READS = frozenset(READ_OPERATIONS)
 """Operations whose results keep items in DynamoDB JSON (the service's fast-read hook)."""
 OPERATIONS = FAST_READS | {"BatchWriteItem", "TransactWriteItems"}
 """The data-plane operations the lean path sends; any other goes to botocore."""

@@ -14,11 +14,8 @@ from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
-from botocore.model import ServiceModel
-
 try:
-    from aiobotocore.config import AioConfig
-    from aiobotocore.session import AioSession
+    import aiobotocore  # noqa: F401 - its session and client are imported on first use
 except ImportError as missing:  # pragma: no cover - proven in a fresh interpreter
     raise ImportError(
         "AsyncDynamoDBService needs aiobotocore: pip install 'dynamodb-service[async]'"
@@ -46,11 +43,14 @@ from ._protocol import (
     resume,
 )
 from ._wire import AsyncLeanSender
+from ._wire.calls import OPERATIONS
+from ._wire.source import light_source
 from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
     import logging
 
+    from aiobotocore.session import AioSession
     from mypy_boto3_dynamodb.client import Exceptions
     from types_aiobotocore_dynamodb.client import DynamoDBClient
 
@@ -85,21 +85,45 @@ class AwaitingDriver(Driver):
     """Runs the core's operations on aiobotocore; safe between the tasks of one loop."""
 
     def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
-        """Keep the settings; no network call, no running loop needed (the client comes later)."""
+        """Keep the settings; no network call, no running loop needed (the client comes later).
+
+        With ``transport="lean"``, an ``endpoint_url`` and keys botocore's chain would find
+        first (``light_source``), the lean path is set up now and aiobotocore's session and
+        client wait for something that needs them (a table operation, ``ping``, an error).
+        """
         super().__init__(logger, config)
-        self._session = AioSession()
-        if (keys := credentials(config)) is not None:
-            self._session.set_credentials(*keys)
+        self._made_session: AioSession | None = None
         self._client: DynamoDBClient | None = None
         self._lean: AsyncLeanSender | None = None
+        self._decided = False
         self._probes: dict[float | None, Any] = {}
         self._contexts: list[Any] = []
         self._lock = asyncio.Lock()
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        if config.transport == "lean":
+            source = light_source(config, self._modelled_exceptions)
+            if source is not None:
+                self._decided = True
+                if self._lean_wanted():
+                    self._lean = AsyncLeanSender(config, None, source=source)
+
+    @property
+    def _session(self) -> AioSession:
+        """Aiobotocore's session with the configured credentials, made on first use."""
+        if self._made_session is None:
+            from aiobotocore.session import AioSession
+
+            made = AioSession()
+            if (keys := credentials(self._core.config)) is not None:
+                made.set_credentials(*keys)
+            self._made_session = made
+        return self._made_session
 
     async def _make_client(self, *, probe: bool = False, timeout: float | None = None) -> Any:
+        from aiobotocore.config import AioConfig
+
         config = self._core.config
         context = self._session.create_client(
             "dynamodb",
@@ -120,8 +144,10 @@ class AwaitingDriver(Driver):
             self._core.check_open("client")
             if self._client is None:
                 self._client = await self._make_client()
-                lean = self._lean_wanted()
-                self._lean = AsyncLeanSender(self._core.config, self._client) if lean else None
+                if not self._decided:
+                    self._decided = True
+                    lean = self._lean_wanted()
+                    self._lean = AsyncLeanSender(self._core.config, self._client) if lean else None
             return self._client
 
     @property
@@ -129,6 +155,12 @@ class AwaitingDriver(Driver):
         """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
         if self._client is not None:
             return cast("Exceptions", self._client.exceptions)
+        return self._modelled_exceptions()
+
+    def _modelled_exceptions(self) -> Exceptions:
+        """The session's exception classes of the service model: the client's very classes."""
+        from botocore.model import ServiceModel
+
         factory = self._session._get_internal_component("exceptions_factory")
         loader = self._session.get_component("data_loader")
         model = ServiceModel(loader.load_service_model("dynamodb", "service-2"), "dynamodb")
@@ -210,8 +242,13 @@ class AwaitingDriver(Driver):
 
     async def _send(self, call: Call) -> dict[str, Any]:
         self._core.check_open("client")
+        if not self._decided:
+            await self._the_client()
+        lean = self._lean
+        if lean is not None and call.operation in OPERATIONS:
+            return await self._flying(lean, call)
         client = self._client or await self._the_client()
-        return await self._flying(self._lean or cast("AsyncSender", client), call)
+        return await self._flying(cast("AsyncSender", client), call)
 
     async def _flying(self, sender: AsyncSender | AsyncLeanSender, call: Call) -> dict[str, Any]:
         """Send ``call``, counted in flight so that ``close()`` waits for it to finish."""

@@ -20,12 +20,15 @@ from ._driver import Driver
 from ._fastread import SERVICE_CALL
 from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
 from ._wire import LeanSender
+from ._wire.calls import OPERATIONS
+from ._wire.source import light_source
 from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
     import logging
     from concurrent.futures import Future, ThreadPoolExecutor
 
+    from botocore.session import Session
     from mypy_boto3_dynamodb.client import DynamoDBClient, Exceptions
     from mypy_boto3_dynamodb.service_resource import DynamoDBServiceResource
 
@@ -38,15 +41,39 @@ class BlockingDriver(Driver):
     """Runs the core's operations with the blocking botocore client; safe between threads."""
 
     def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
-        """Make the botocore client (no network call yet)."""
+        """Make the botocore client (no network call yet), unless the lean path can wait.
+
+        With ``transport="lean"``, an ``endpoint_url`` and keys botocore's chain would find
+        first (``light_source``), the client, and ``botocore.session`` with it, is made on
+        first use: a table operation, ``ping``, ``client``, ``exceptions``, ``resource``
+        or an error response.
+        """
         super().__init__(logger, config)
-        self._session = session(config)
-        self._client: DynamoDBClient = self._make_client()
-        self._lean = LeanSender(config, self._client) if self._lean_wanted() else None
+        self._made_session: Session | None = None
+        self._client: DynamoDBClient | None = None
+        self._making = threading.RLock()
         self._resource: DynamoDBServiceResource | None = None
         self._probes: dict[float | None, DynamoDBClient] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._lean: LeanSender | None = None
+        source = light_source(config, self._exceptions) if config.transport == "lean" else None
+        if source is None:
+            client = self.client
+            self._lean = LeanSender(config, client) if self._lean_wanted() else None
+        elif self._lean_wanted():
+            self._lean = LeanSender(config, None, source=source)
+
+    @property
+    def _session(self) -> Session:
+        """The botocore session with the configured credentials, made on first use."""
+        with self._making:
+            if self._made_session is None:
+                self._made_session = session(self._core.config)
+            return self._made_session
+
+    def _exceptions(self) -> Exceptions:
+        return self.client.exceptions
 
     def _make_client(self, *, probe: bool = False, timeout: float | None = None) -> Any:
         config = self._core.config
@@ -63,13 +90,16 @@ class BlockingDriver(Driver):
 
     @property
     def client(self) -> DynamoDBClient:
-        """The boto3 client every operation uses (thread-safe)."""
-        return self._client
+        """The boto3 client every operation uses (thread-safe), made on first use."""
+        with self._making:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
 
     @property
     def exceptions(self) -> Exceptions:
         """Botocore's modelled exceptions of the client: ``ConditionalCheckFailedException``..."""
-        return self._client.exceptions
+        return self.client.exceptions
 
     @property
     def resource(self) -> DynamoDBServiceResource:
@@ -80,9 +110,10 @@ class BlockingDriver(Driver):
         """
         import boto3.session
 
+        made_session = self._session
         with self._lock:
             if self._resource is None:
-                boto3_session = boto3.session.Session(botocore_session=self._session)
+                boto3_session = boto3.session.Session(botocore_session=made_session)
                 self._resource = boto3_session.resource(
                     "dynamodb",
                     **client_settings(self._core.config),
@@ -96,7 +127,9 @@ class BlockingDriver(Driver):
         """Close the connection pools; every later operation is a ``RuntimeError``."""
         self._core.closed = True
         with self._lock:
-            clients = [self._client, *self._probes.values()]
+            clients = [*self._probes.values()]
+            if self._client is not None:
+                clients.append(self._client)
             if self._resource is not None:
                 clients.append(self._resource.meta.client)
             pool, self._pool = self._pool, None
@@ -129,7 +162,7 @@ class BlockingDriver(Driver):
             return done.value  # type: ignore[no-any-return]
         finally:
             steps.close()
-            if self._core.closed:
+            if self._core.closed and self._client is not None:
                 self._client.close()  # botocore reopens a pool a racing call used
 
     def _stream(self, stream: Stream) -> Iterator[Any]:
@@ -169,11 +202,13 @@ class BlockingDriver(Driver):
         return self._probe(instruction)  # type: ignore[arg-type]
 
     def _send(self, call: Call) -> dict[str, Any]:
-        if self._lean is not None:
-            return self._lean.send(call.operation, call.params)
+        lean = self._lean
+        if lean is not None and call.operation in OPERATIONS:
+            return lean.send(call.operation, call.params)
+        client = self._client or self.client
         marked = SERVICE_CALL.set(True)
         try:
-            return cast("Sender", self._client)._make_api_call(call.operation, call.params)
+            return cast("Sender", client)._make_api_call(call.operation, call.params)
         finally:
             SERVICE_CALL.reset(marked)
 

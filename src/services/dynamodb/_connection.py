@@ -2,6 +2,8 @@
 
 Only botocore is imported here (boto3's session costs about 20 ms more to import and
 is needed only for ``DynamoDBService.resource``); aiobotocore only by the async twin.
+``botocore.session`` and ``botocore.config`` (most of botocore) are imported when a
+client is first made: the lean path may never need one.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import logging
 import threading
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
-from botocore.config import Config
 from botocore.context import get_context
 from botocore.exceptions import ChecksumError
 
 from .dynamodb_models import DynamoDBConfig
+
+if TYPE_CHECKING:
+    import botocore.session
+    from botocore.config import Config
 
 
 def credentials(config: DynamoDBConfig) -> tuple[str, str, str | None] | None:
@@ -34,6 +38,8 @@ def credentials(config: DynamoDBConfig) -> tuple[str, str, str | None] | None:
 
 def session(config: DynamoDBConfig) -> botocore.session.Session:
     """Return a botocore session with the configured credentials (none: default chain)."""
+    import botocore.session
+
     made = botocore.session.Session()
     if (keys := credentials(config)) is not None:
         made.set_credentials(*keys)
@@ -68,6 +74,8 @@ def botocore_config(
     builders check everything a caller gives them. ``create_table``, whose schema the
     service passes through, runs botocore's validator itself.
     """
+    from botocore.config import Config
+
     return Config(**settings(config, probe=probe, timeout=timeout))
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias
 from urllib.parse import urlsplit
 
-from botocore.loaders import Loader
+import botocore
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from typing_extensions import TypeVar
 
@@ -37,10 +39,24 @@ ReturnValues = Literal["ALL_NEW", "UPDATED_NEW", "ALL_OLD", "UPDATED_OLD", "NONE
 TABLE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.\-]{3,255}")
 
 
+_PARTITIONS_FILE = Path(botocore.__file__).parent / "data" / "partitions.json"
+
+
 @lru_cache(maxsize=1)
 def _region_patterns() -> tuple[re.Pattern[str], ...]:
-    """The region patterns botocore ships in ``partitions.json`` (new regions need no change)."""
-    partitions = Loader().load_data("partitions")["partitions"]
+    """The region patterns botocore ships in ``partitions.json`` (new regions need no change).
+
+    The file is read with ``json``: ``botocore.loaders`` would cost a cold start about
+    100 ms of imports. A botocore that ships it otherwise (compressed) is asked through
+    its loader.
+    """
+    shipped = _PARTITIONS_FILE
+    if shipped.is_file():
+        partitions = json.loads(shipped.read_bytes())["partitions"]
+    else:
+        from botocore.loaders import Loader
+
+        partitions = Loader().load_data("partitions")["partitions"]
     return tuple(re.compile(partition["regionRegex"]) for partition in partitions)
 
 

@@ -24,7 +24,7 @@ from .async_pool import AsyncPool
 from .calls import OPERATIONS, Settings, Wire, encode, endpoint, settings
 from .http11 import Response
 from .retries import Outcome, RetryPolicy
-from .source import endpoint_ruleset, from_client, keys, no_credentials, tls_context
+from .source import Source, endpoint_ruleset, from_client, keys, no_credentials, tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,9 @@ class AsyncLeanSender:
 
     Args:
         config: the service's config (timeouts, attempts, pool size).
-        client: the service's aiobotocore client: endpoint, credentials, TLS, exceptions.
+        client: the service's aiobotocore client: endpoint, credentials, TLS, exceptions
+            (None with ``source``: the caller sends other operations to botocore).
+        source: the parts known without a client (``light_source``).
         probe: make exactly one attempt (``ping``), on one connection.
         timeout: seconds that replace both configured timeouts.
         clock: seconds since the epoch, for signatures.
@@ -51,6 +53,7 @@ class AsyncLeanSender:
         config: DynamoDBConfig,
         client: Any,
         *,
+        source: Source | None = None,
         probe: bool = False,
         timeout: float | None = None,
         clock: Callable[[], float] = time.time,
@@ -58,7 +61,7 @@ class AsyncLeanSender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._client = client
-        self._source = from_client(client)
+        self._source = from_client(client) if source is None else source
         self._settings: Settings = settings(config, probe=probe, timeout=timeout)
         self._clock = clock
         self._wire: Wire | None = None
@@ -71,8 +74,10 @@ class AsyncLeanSender:
     async def _ready(self) -> tuple[Wire, AsyncPool]:
         wire = self._wire
         if wire is None:
-            found = await _maybe_await(endpoint_ruleset(self._client))
-            target = endpoint(found[0])
+            url = self._source.endpoint_url
+            if url is None:
+                url = (await _maybe_await(endpoint_ruleset(self._client)))[0]
+            target = endpoint(url)
             self._tls = tls_context(self._source.verify) if target.tls else None
             wire = self._wire = Wire(
                 region=self._source.region,

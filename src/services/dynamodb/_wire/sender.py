@@ -21,7 +21,7 @@ from .calls import OPERATIONS, Wire, encode, endpoint, settings
 from .http11 import Response
 from .pool import Pool
 from .retries import Outcome, RetryPolicy
-from .source import endpoint_ruleset, from_client, keys, no_credentials, tls_context
+from .source import Source, endpoint_ruleset, from_client, keys, no_credentials, tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,9 @@ class LeanSender:
 
     Args:
         config: the service's config (timeouts, attempts, pool size).
-        client: the service's botocore client: endpoint, credentials, TLS, exceptions.
+        client: the service's botocore client: endpoint, credentials, TLS, exceptions
+            (None with ``source``: the caller sends other operations to botocore).
+        source: the parts known without a client (``light_source``).
         probe: make exactly one attempt (``ping``), on one connection.
         timeout: seconds that replace both configured timeouts.
         clock: seconds since the epoch, for signatures.
@@ -44,6 +46,7 @@ class LeanSender:
         config: DynamoDBConfig,
         client: Any,
         *,
+        source: Source | None = None,
         probe: bool = False,
         timeout: float | None = None,
         clock: Callable[[], float] = time.time,
@@ -51,10 +54,10 @@ class LeanSender:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._client = client
-        found = from_client(client)
+        found = from_client(client) if source is None else source
         self._credentials = found.credentials
         chosen = settings(config, probe=probe, timeout=timeout)
-        target = endpoint(endpoint_ruleset(client)[0])
+        target = endpoint(found.endpoint_url or endpoint_ruleset(client)[0])
         self._wire = Wire(
             region=found.region,
             target=target,

@@ -462,7 +462,7 @@ def test_keys_with_different_attributes_are_a_value_error(service: DynamoDBServi
         with pytest.raises(ValueError, match=r"keys\[2\]"):
             service.batch_get_items([key(0), key(1), {"pk": "u2", "other": 2}])
         with pytest.raises(TypeError):
-            service.batch_get_items(key(0))  # type: ignore[arg-type]
+            service.batch_get_items(key(0))  # type: ignore[call-overload]
         with pytest.raises(ValueError, match="empty"):
             service.batch_get_items([{}])
         stubber.assert_no_pending_responses()

@@ -472,11 +472,11 @@ def test_validation_errors_raise_at_call_time_not_at_first_next(
         with pytest.raises(ValueError, match="table"):
             service.iter_scan(table_name="x")
         with pytest.raises(TypeError, match="filter_expression"):
-            service.iter_scan(5)  # type: ignore[arg-type]
+            service.iter_scan(5)  # type: ignore[call-overload]
         with pytest.raises(ValueError, match="no expression uses"):
             service.iter_scan("colour = :c", {":c": "red", ":unused": 1})
         with pytest.raises(TypeError, match="expression_attribute_names"):
-            service.iter_query("#p = :pk", {":pk": "a"}, expression_attribute_names=["#p"])  # type: ignore[arg-type]
+            service.iter_query("#p = :pk", {":pk": "a"}, expression_attribute_names=["#p"])  # type: ignore[call-overload]
         with pytest.raises(ValueError, match="'#name'"):
             service.iter_query("pk = :pk", {":pk": "a"}, expression_attribute_names={"p": "pk"})
         stubber.assert_no_pending_responses()

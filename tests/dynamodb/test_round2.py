@@ -416,7 +416,7 @@ def test_tampered_cursors_are_a_value_error_before_any_request(
         with pytest.raises(ValueError, match="cursor"):
             service.query_page(Key("pk").eq("a"), page_size=2, cursor=bad)
     with pytest.raises(TypeError, match="cursor must be a str"):
-        service.query_page(Key("pk").eq("a"), cursor=b"x")  # type: ignore[arg-type]
+        service.query_page(Key("pk").eq("a"), cursor=b"x")  # type: ignore[call-overload]
     assert queries == []
 
 
@@ -638,7 +638,7 @@ def test_attr_in_a_key_condition_is_a_value_error(service: DynamoDBService, tabl
     with pytest.raises(ValueError, match="key_condition_expression"):
         service.query(Attr("pk").eq("a"))
     with pytest.raises(TypeError, match="condition object"):
-        service.query(42)  # type: ignore[arg-type]
+        service.query(42)  # type: ignore[call-overload]
     assert queries == []
 
 
@@ -1018,7 +1018,7 @@ def test_scan_refuses_bad_segment_arguments(
 
 def test_values_must_be_a_mapping(offline: DynamoDBService) -> None:
     with pytest.raises(TypeError, match="expression_attribute_values must be a dict"):
-        offline.query("pk = :pk", [("pk", "a")])  # type: ignore[arg-type]
+        offline.query("pk = :pk", [("pk", "a")])  # type: ignore[call-overload]
 
 
 def test_a_note_of_nothing_adds_nothing() -> None:

@@ -120,3 +120,44 @@ def test_the_async_twin_sends_lean_too(moto_url: str) -> None:
         # THEN it read what it wrote, through its own sender, as botocore reads it
         assert isinstance(sender, AsyncLeanSender)
         assert found == plain.get_item({"pk": "a", "sk": 1}, table)
+
+
+def test_under_moto_s_mock_a_lean_service_is_answered_by_moto() -> None:
+    from moto import mock_aws
+
+    # GIVEN moto's mock_aws, as a team's unit tests use it, and a lean service
+    with mock_aws():
+        config = DynamoDBConfig(
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            transport="lean",
+        )
+        with DynamoDBService(logging.getLogger(LOGGER), config) as service:
+            service.create_table("mocked", KEY_SCHEMA, ATTRIBUTES)
+            # WHEN it writes and reads THEN moto answered (nothing left the process)
+            service.put_item({"pk": "a", "sk": 1}, "mocked")
+            assert service.get_item({"pk": "a", "sk": 1}, "mocked") == {"pk": "a", "sk": 1}
+
+
+def test_a_stubber_or_a_hook_on_the_client_sees_a_lean_services_calls(moto_url: str) -> None:
+    from botocore.stub import Stubber
+
+    # GIVEN a lean service, and a Stubber on its client
+    with DynamoDBService(logging.getLogger(LOGGER), _config(moto_url, "lean")) as service:
+        stubber = Stubber(service.client)
+        stubber.add_response("get_item", {"Item": {"pk": {"S": "stubbed"}}})
+        # WHEN it reads THEN the stub answers: botocore sent it, as the Stubber expects
+        with stubber:
+            assert service.get_item({"pk": "x", "sk": 1}, "stubbed") == {"pk": "stubbed"}
+        stubber.assert_no_pending_responses()
+        # AND a before-send hook on a data-plane call sees the request too
+        seen: list[str] = []
+
+        def hook(request: object, **_: object) -> None:
+            seen.append(type(request).__name__)
+
+        service.client.meta.events.register("before-send.dynamodb.GetItem", hook)
+        with pytest.raises(service.exceptions.ResourceNotFoundException):
+            service.get_item({"pk": "x", "sk": 1}, "no-such-table")
+        assert seen == ["AWSPreparedRequest"]

@@ -43,8 +43,8 @@ from ._protocol import (
     resume,
 )
 from ._wire import AsyncLeanSender
-from ._wire.calls import OPERATIONS
 from ._wire.source import light_source
+from ._wire.watch import Watch
 from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
@@ -144,6 +144,7 @@ class AwaitingDriver(Driver):
             self._core.check_open("client")
             if self._client is None:
                 self._client = await self._make_client()
+                self._watch = Watch(self._client)
                 if not self._decided:
                     self._decided = True
                     lean = self._lean_wanted()
@@ -245,7 +246,7 @@ class AwaitingDriver(Driver):
         if not self._decided:
             await self._the_client()
         lean = self._lean
-        if lean is not None and call.operation in OPERATIONS:
+        if lean is not None and self._unhooked(call.operation):
             return await self._flying(lean, call)
         client = self._client or await self._the_client()
         return await self._flying(cast("AsyncSender", client), call)

@@ -20,8 +20,8 @@ from ._driver import Driver
 from ._fastread import SERVICE_CALL
 from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
 from ._wire import LeanSender
-from ._wire.calls import OPERATIONS
 from ._wire.source import light_source
+from ._wire.watch import Watch
 from .dynamodb_models import DynamoDBConfig
 
 if TYPE_CHECKING:
@@ -94,6 +94,7 @@ class BlockingDriver(Driver):
         with self._making:
             if self._client is None:
                 self._client = self._make_client()
+                self._watch = Watch(self._client)
             return self._client
 
     @property
@@ -203,7 +204,7 @@ class BlockingDriver(Driver):
 
     def _send(self, call: Call) -> dict[str, Any]:
         lean = self._lean
-        if lean is not None and call.operation in OPERATIONS:
+        if lean is not None and self._unhooked(call.operation):
             return lean.send(call.operation, call.params)
         client = self._client or self.client
         marked = SERVICE_CALL.set(True)

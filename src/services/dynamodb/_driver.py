@@ -18,6 +18,8 @@ from ._op_items import ItemSteps
 from ._op_reads import ReadSteps
 from ._op_tables import TableSteps
 from ._wire import lean_supported
+from ._wire.calls import OPERATIONS
+from ._wire.watch import Watch, moto_mocking
 from .dynamodb_models import DynamoDBConfig
 
 
@@ -31,6 +33,7 @@ class Driver:
     def __init__(self, logger: logging.Logger, config: DynamoDBConfig) -> None:
         """Check both dependencies (``TypeError``) and keep the config's secrets out of logs."""
         self._core = Core(logger, config)
+        self._watch: Watch | None = None
         redact_secrets(config)
 
     @property
@@ -47,6 +50,17 @@ class Driver:
             self._core.logger.info("lean transport off, botocore sends every call: %s", reason)
             return False
         return True
+
+    def _unhooked(self, operation: str) -> bool:
+        """Whether the lean path may send ``operation``: a data-plane call nobody hooks.
+
+        A ``Stubber``, a hook on the client's events or moto's ``mock_aws`` expects
+        botocore to send it (``_wire.watch``); a client not made yet has no hook.
+        """
+        if operation not in OPERATIONS:
+            return False
+        watch = self._watch
+        return not (moto_mocking() if watch is None else watch.hooked())
 
     def _resolve_table(self, table_name: str | None) -> str:
         """The given table name, else the configured default, else ``ValueError``."""

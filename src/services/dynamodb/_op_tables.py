@@ -6,9 +6,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.loaders import create_loader
-from botocore.model import ServiceModel, Shape
-from botocore.validate import validate_parameters
 
 from ._core import CoreBase
 from ._paging import TABLES, PageLoop
@@ -17,6 +14,7 @@ from ._tables import check_billing_mode, create_request, is_active
 from .dynamodb_models import BillingMode
 
 if TYPE_CHECKING:
+    from botocore.model import Shape
     from mypy_boto3_dynamodb.type_defs import (
         AttributeDefinitionTypeDef,
         GlobalSecondaryIndexTypeDef,
@@ -28,6 +26,9 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def _create_table_shape() -> Shape:
     """Botocore's input shape of ``CreateTable``, loaded on the first create."""
+    from botocore.loaders import create_loader  # botocore's loaders: only to create a table
+    from botocore.model import ServiceModel
+
     model = ServiceModel(create_loader().load_service_model("dynamodb", "service-2"))
     shape = model.operation_model("CreateTable").input_shape
     assert shape is not None
@@ -103,6 +104,8 @@ class TableSteps(CoreBase):
                 billing_mode=check_billing_mode(billing_mode, self.config),
                 config=self.config,
             )
+            from botocore.validate import validate_parameters
+
             validate_parameters(request, _create_table_shape())
             if ttl_attribute is not None and (
                 not isinstance(ttl_attribute, str) or not ttl_attribute

@@ -95,7 +95,7 @@ class DynamoDBConfig(BaseModel):
     billing_mode: BillingMode = "PROVISIONED"
     max_pool_connections: int = Field(default=10, ge=1)
     fast_reads: bool = True
-    transport: Transport = "botocore"
+    transport: Transport = "lean"
     """``"lean"``: the data-plane calls are sent by the service's own wire path (``_wire``),
     botocore's credentials, endpoints, TLS, errors and retry rules kept; ``"botocore"``:
     every call goes through botocore's pipeline."""

@@ -152,7 +152,8 @@ class BenchRecord(BaseModel):
 service = DynamoDBService(
     logger=logging.getLogger("bench.service"),
     config=DynamoDBConfig(region_name="us-east-1", endpoint_url="$endpoint",
-                          aws_access_key_id="local", aws_secret_access_key="local"),
+                          aws_access_key_id="local", aws_secret_access_key="local",
+                          transport="botocore"),
 )
 found = service.get_item({"pk": "$pk", "sk": "$sk"}, "$table", model=BenchRecord) is not None
 """
@@ -225,7 +226,8 @@ class BenchRecord(BaseModel):
     body: str
 async def main():
     config = DynamoDBConfig(region_name="us-east-1", endpoint_url="$endpoint",
-                            aws_access_key_id="local", aws_secret_access_key="local")
+                            aws_access_key_id="local", aws_secret_access_key="local",
+                            transport="botocore")
     async with AsyncDynamoDBService(logging.getLogger("bench.service"), config) as service:
         return await service.get_item({"pk": "$pk", "sk": "$sk"}, "$table", model=BenchRecord)
 found = asyncio.run(main()) is not None
@@ -241,6 +243,10 @@ class ServiceTypedLean(ServiceTyped):
     transport: Transport = "lean"
     counts_requests = False
 
+    @staticmethod
+    def cold_start_code() -> str:
+        return ServiceTyped.cold_start_code().replace('transport="botocore"', 'transport="lean"')
+
 
 class ServiceAsyncTypedLean(ServiceAsyncTyped):
     """``AsyncDynamoDBService`` with Pydantic models in and out, on the lean wire path."""
@@ -249,3 +255,8 @@ class ServiceAsyncTypedLean(ServiceAsyncTyped):
     label = "AsyncDynamoDBService, lean, model=BenchRecord"
     dict_twin = "service_async_lean"
     transport: Transport = "lean"
+
+    @staticmethod
+    def cold_start_code() -> str:
+        typed = ServiceAsyncTyped.cold_start_code()
+        return typed.replace('transport="botocore"', 'transport="lean"')

@@ -1,9 +1,9 @@
 """The JSON bodies of the orders API, as Pydantic models (the HTTP boundary).
 
-``User`` and ``Order`` are also what a stored item is read into: the store validates
-items with them (``User.model_validate(item)``), and attributes they do not declare
-(``pk``, ``sk``) are ignored. With the service's typed items the same models go to
-``get_item(..., model=User)`` and ``query_page(..., model=Order)`` instead.
+``User`` and ``Order`` are also what a stored item is read into: the store passes them
+to the service's typed reads (``get_item(..., model=User)``, ``query_page(...,
+model=Order)``), and attributes they do not declare (``pk``, ``sk``) are ignored. The
+store writes them as ``UserItem`` and ``OrderItem`` (``store.py``), which add the keys.
 """
 
 from __future__ import annotations

@@ -5,9 +5,13 @@ A user is the item ``pk=USER#<id>, sk=PROFILE``; each of their orders is
 the order they were placed. What DynamoDB refuses comes back as a ``Refusal``
 that names its HTTP status; everything else propagates as the service raised it.
 
-Items are plain dicts here and are validated into the HTTP models in one place per
-type (``User.model_validate``, ``Order.model_validate``), ready to become the
-service's typed reads (``get_item(key, model=User)``) and writes (``put_item(model)``).
+Items are the service's typed items: a user is written as a ``UserItem`` and an order
+as an ``OrderItem`` (the API's ``User`` and ``Order`` plus their ``pk``/``sk``, declared
+with ``Field(alias=...)``), and read straight into the API's ``User`` and ``Order``
+(``get_item(key, model=User)``, ``query_page(..., model=Order)``), which ignore the key
+attributes. A stored item that does not fit its model is the service's
+``ItemValidationError``: a 500, never taken for a bad cursor. The user's update
+expressions and the order's transaction ``Update`` stay expressions.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from mypy_boto3_dynamodb.type_defs import AttributeDefinitionTypeDef, KeySchemaElementTypeDef
+from pydantic import ConfigDict, Field
 
 from examples.orders_api.models import Order, OrderIn, OrdersPage, User, UserIn, UserPatch
-from src.services.dynamodb import Put, Update
+from src.services.dynamodb import ItemValidationError, Put, Update
 
 if TYPE_CHECKING:
     from src.services.dynamodb import AsyncDynamoDBService
@@ -84,9 +89,53 @@ class Contended(Refusal):
     status_code = 409
 
 
+def user_pk(user_id: str) -> str:
+    """Return the partition key of the user ``user_id`` and their orders."""
+    return f"USER#{user_id}"
+
+
 def user_key(user_id: str) -> dict[str, str]:
     """Return the primary key of the user ``user_id``."""
-    return {"pk": f"USER#{user_id}", "sk": PROFILE}
+    return {"pk": user_pk(user_id), "sk": PROFILE}
+
+
+class UserItem(User):
+    """A user as stored: the API's ``User`` at ``pk=USER#<id>, sk=PROFILE``.
+
+    Written with ``put_item(UserItem.of(user))``; read back as a plain ``User``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    partition_key: str = Field(alias="pk")
+    sort_key: str = Field(alias="sk")
+
+    @classmethod
+    def of(cls, user: User) -> UserItem:
+        """Return ``user`` under its primary key."""
+        return cls(**user.model_dump(), partition_key=user_pk(user.id), sort_key=PROFILE)
+
+
+class OrderItem(Order):
+    """An order as stored: the API's ``Order`` at ``pk=USER#<user id>, sk=ORDER#<id>``.
+
+    Written by the order's transaction (``Put(OrderItem.of(order))``); read back as a
+    plain ``Order``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    partition_key: str = Field(alias="pk")
+    sort_key: str = Field(alias="sk")
+
+    @classmethod
+    def of(cls, order: Order) -> OrderItem:
+        """Return ``order`` under its primary key."""
+        return cls(
+            **order.model_dump(),
+            partition_key=user_pk(order.user_id),
+            sort_key=f"{ORDER_PREFIX}{order.id}",
+        )
 
 
 def new_order_id() -> str:
@@ -125,7 +174,7 @@ class OrdersStore:
         created = User(**user.model_dump(), version=1, order_count=0)
         try:
             await self._service.put_item(
-                {**user_key(user.id), **created.model_dump()},
+                UserItem.of(created),
                 condition_expression="attribute_not_exists(pk)",
             )
         except self._service.exceptions.ConditionalCheckFailedException:
@@ -138,10 +187,10 @@ class OrdersStore:
         Raises:
             UserNotFound: There is no such user.
         """
-        item = await self._service.get_item(user_key(user_id), consistent_read=True)
-        if item is None:
+        user = await self._service.get_item(user_key(user_id), consistent_read=True, model=User)
+        if user is None:
             raise UserNotFound(f"no user {user_id}")
-        return User.model_validate(item)
+        return user
 
     async def update_user(self, user_id: str, patch: UserPatch, version: int) -> User:
         """Apply ``patch`` if the user is still at ``version``; return the user after it.
@@ -192,9 +241,8 @@ class OrdersStore:
             Contended: Other transactions on the user kept winning.
         """
         placed = Order(**order.model_dump(), id=new_order_id(), user_id=user_id)
-        key = {"pk": f"USER#{user_id}", "sk": f"{ORDER_PREFIX}{placed.id}"}
         actions: list[Put | Update] = [
-            Put({**key, **placed.model_dump()}, condition_expression="attribute_not_exists(pk)"),
+            Put(OrderItem.of(placed), condition_expression="attribute_not_exists(pk)"),
             Update(
                 user_key(user_id),
                 COUNT_ORDER,
@@ -230,10 +278,11 @@ class OrdersStore:
         """
         try:
             page = await self._service.query_page(
-                ORDERS_OF, self._orders_of(user_id), page_size=limit, cursor=cursor
+                ORDERS_OF, self._orders_of(user_id), page_size=limit, cursor=cursor, model=Order
             )
-        except ValueError:  # the service's verdict on a cursor it did not make (with typed
-            # reads, catch the service's ItemValidationError, also a ValueError, before this)
+        except ItemValidationError:  # a stored order that does not fit: a 500, not the cursor's
+            raise
+        except ValueError:  # the service's verdict on a cursor it did not make
             if cursor is None:
                 raise
             raise BadCursor("cursor is not one this API made for these orders") from None
@@ -241,9 +290,8 @@ class OrdersStore:
             if cursor is None or error.response["Error"]["Code"] != "ValidationException":
                 raise
             raise BadCursor("cursor is not one this API made for these orders") from None
-        orders = [Order.model_validate(item) for item in page.items]
-        return OrdersPage(items=orders, next=page.cursor)
+        return OrdersPage(items=page.items, next=page.cursor)
 
     @staticmethod
     def _orders_of(user_id: str) -> dict[str, object]:
-        return {":pk": f"USER#{user_id}", ":prefix": ORDER_PREFIX}
+        return {":pk": user_pk(user_id), ":prefix": ORDER_PREFIX}

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from examples.orders_api.store import ORDERS_OF, create_orders_table
-from src.services.dynamodb import AsyncDynamoDBService
+from src.services.dynamodb import AsyncDynamoDBService, ItemValidationError
 
 pytestmark = [pytest.mark.anyio, pytest.mark.async_twin]
 
@@ -204,3 +204,43 @@ async def test_cursors_the_api_did_not_make_for_these_orders_answer_400(
         "cursor is not one this API made for these orders"
     }
     assert (await client.get("/users/alice/orders", params={"cursor": mine})).status_code == 200
+
+
+async def test_users_and_orders_are_stored_with_their_single_table_keys(
+    client: httpx.AsyncClient, witness: AsyncDynamoDBService
+) -> None:
+    await user(client)
+    placed = await order(client, 3)
+
+    assert await witness.scan() == [
+        {
+            "pk": "USER#alice",
+            "sk": f"ORDER#{placed['id']}",
+            "id": placed["id"],
+            "user_id": "alice",
+            "item": "i3",
+            "quantity": 3,
+        },
+        {
+            "pk": "USER#alice",
+            "sk": "PROFILE",
+            "id": "alice",
+            "name": "Alice",
+            "email": "alice@example.com",
+            "version": 2,
+            "order_count": 1,
+        },
+    ]
+
+
+async def test_a_stored_order_that_does_not_fit_is_a_server_error_not_a_bad_cursor(
+    client: httpx.AsyncClient, witness: AsyncDynamoDBService
+) -> None:
+    await user(client)
+    await order(client, 1)
+    await witness.put_item({"pk": "USER#alice", "sk": "ORDER#~", "quantity": "lots"})
+    cursor = await next_cursor(client, "alice")
+
+    # Not answered by the app (no 400): raised, the server's 500 (the ASGI transport re-raises).
+    with pytest.raises(ItemValidationError, match="does not fit Order"):
+        await client.get("/users/alice/orders", params={"cursor": cursor})

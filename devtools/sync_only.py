@@ -17,7 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 UV = ROOT / ".tools" / "venv" / "bin" / "uv"
 VENV = ROOT / ".cache" / "sync-venv"
 PYTHON = VENV / "bin" / "python"
-TEST_TOOLS = ("pytest", "moto[dynamodb]", "boto3-stubs[dynamodb]", "hypothesis")
+TEST_TOOLS = (
+    "pytest",
+    "anyio",
+    "moto[dynamodb,server]",
+    "boto3-stubs[dynamodb]",
+    "hypothesis",
+    "jedi",
+    "ruff",
+)
 ASYNC_ONLY = ("aiobotocore", "aiohttp")
 
 

@@ -12,7 +12,7 @@ import traceback
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from moto.server import ThreadedMotoServer
@@ -27,10 +27,12 @@ from src.services.dynamodb import (
     Put,
 )
 from src.services.dynamodb._typed import FieldError
-from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 
 from . import typing_snippet
 from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE
+
+if TYPE_CHECKING:  # the async twin needs the async extra; imported where it runs
+    from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 
 PLANTED = "PLANTED-s3cret-7f3a9c-do-not-log"
 """A value planted in bad items: it must not leave the service in an error or a log."""
@@ -485,6 +487,8 @@ async def twin(
     moto_endpoint: str, request: pytest.FixtureRequest, logger: logging.Logger
 ) -> AsyncIterator[AsyncDynamoDBService]:
     """An async service on the moto server, its default table a fresh one of this test."""
+    from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
+
     name = f"t-{re.sub(r'[^A-Za-z0-9_.-]+', '-', request.node.name)[:40]}-{uuid.uuid4().hex}"
     config = DynamoDBConfig(
         region_name="us-east-1",

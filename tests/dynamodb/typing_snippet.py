@@ -8,12 +8,14 @@ moto, by ``test_typed_api``), so the types asserted are those the values have.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from typing import assert_type
+from typing import TYPE_CHECKING, assert_type
 
 from pydantic import BaseModel
 
 from src.services.dynamodb import DynamoDBService, Item, Page
-from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
+
+if TYPE_CHECKING:  # the async twin needs the async extra
+    from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
 
 
 class User(BaseModel):

@@ -269,7 +269,7 @@ def summary_table(results: Results) -> list[str]:
     return lines
 
 
-OURS = ("service_typed", "service_async_typed")
+OURS = ("service_typed", "service_async_typed", "service_typed_lean", "service_async_typed_lean")
 """The project's own typed contenders; the rest of the typed ones are its peers."""
 
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from src.services.dynamodb import DynamoDBConfig, DynamoDBService
 from src.services.dynamodb._wire import AsyncLeanSender, LeanSender
 from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA
+from tests.lean import NEEDS_LEAN
 
 LOGGER = "tests.dynamodb.transport"
 
@@ -40,6 +41,7 @@ def _config(url: str, transport: str) -> DynamoDBConfig:
     )
 
 
+@NEEDS_LEAN
 def test_the_lean_path_gives_what_botocore_gives(moto_url: str) -> None:
     # GIVEN a table, and one service on each transport
     table = f"lean-{uuid.uuid4().hex}"
@@ -67,6 +69,7 @@ def test_the_lean_path_gives_what_botocore_gives(moto_url: str) -> None:
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+@NEEDS_LEAN
 def test_lean_is_chosen_only_when_asked_for(moto_url: str) -> None:
     logger = logging.getLogger(LOGGER)
     for transport, expected in (("lean", LeanSender), ("botocore", type(None))):
@@ -75,6 +78,7 @@ def test_lean_is_chosen_only_when_asked_for(moto_url: str) -> None:
             assert isinstance(service._lean, expected)
 
 
+@NEEDS_LEAN
 def test_a_proxy_in_the_environment_falls_back_to_botocore_and_says_why(
     moto_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -83,11 +87,12 @@ def test_a_proxy_in_the_environment_falls_back_to_botocore_and_says_why(
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     logger = logging.getLogger(LOGGER)
-    caplog.set_level(logging.INFO, LOGGER)
+    caplog.set_level(logging.INFO, "src.services.dynamodb")
     with DynamoDBService(logger, _config(moto_url, "lean")) as service:
         # WHEN the lean path is asked for THEN botocore is used, and the reason logged
         assert service._lean is None
-    assert (LOGGER, logging.INFO) in {(name, level) for name, level, _ in caplog.record_tuples}
+    said = {(name, level) for name, level, _ in caplog.record_tuples}
+    assert ("src.services.dynamodb", logging.INFO) in said
     assert any("proxy" in message for _, _, message in caplog.record_tuples)
 
 
@@ -97,6 +102,7 @@ def test_an_unknown_transport_is_refused() -> None:
 
 
 @pytest.mark.async_twin
+@NEEDS_LEAN
 def test_the_async_twin_sends_lean_too(moto_url: str) -> None:
     import asyncio
 

@@ -26,6 +26,7 @@ from src.services.dynamodb._wire.retries import (
     backoff,
     is_retryable,
 )
+from tests.lean import NEEDS_LEAN
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
 URL = "http://127.0.0.1:1"
@@ -140,6 +141,7 @@ def _ours(policy: RetryPolicy, operation: str, attempts: list[Outcome]) -> list[
     return decisions
 
 
+@NEEDS_LEAN
 @settings(max_examples=300, deadline=None)
 @given(
     max_attempts=st.integers(1, 5),

@@ -21,6 +21,7 @@ from src.services.dynamodb._wire import LeanSender, lean_supported
 from src.services.dynamodb._wire.calls import encode, endpoint, parse_success
 from src.services.dynamodb._wire.http11 import Response
 from src.services.dynamodb._wire.source import from_client
+from tests.lean import NEEDS_LEAN
 
 from .support import (
     SECRET,
@@ -381,12 +382,14 @@ def test_a_bad_crc32_header_is_a_mismatch() -> None:
         sender.close()
 
 
+@NEEDS_LEAN
 def test_lean_supported() -> None:
     config = config_for("http://127.0.0.1:1")
     assert lean_supported(config) is None
     assert "fast_reads" in str(lean_supported(config_for("http://x", fast_reads=False)))
 
 
+@NEEDS_LEAN
 def test_a_proxy_in_the_environment_needs_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
@@ -397,6 +400,7 @@ def test_a_proxy_in_the_environment_needs_botocore(monkeypatch: pytest.MonkeyPat
     assert lean_supported(config_for("https://dynamodb.test")) is None
 
 
+@NEEDS_LEAN
 def test_instrumented_botocore_needs_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
     wrapt = pytest.importorskip("wrapt")
 

@@ -22,6 +22,9 @@ from ._wire.calls import OPERATIONS
 from ._wire.watch import Watch, moto_mocking
 from .dynamodb_models import DynamoDBConfig
 
+LOGGER = logging.getLogger("src.services.dynamodb")
+"""The package's own records (not an operation's): why the lean path is off."""
+
 
 class Core(TableSteps, ItemSteps, ReadSteps, BulkSteps):
     """Every operation, as a generator over the instructions it needs carried out."""
@@ -47,7 +50,7 @@ class Driver:
         if config.transport != "lean":
             return False
         if (reason := lean_supported(config)) is not None:
-            self._core.logger.info("lean transport off, botocore sends every call: %s", reason)
+            LOGGER.info("lean transport off, botocore sends every call: %s", reason)
             return False
         return True
 

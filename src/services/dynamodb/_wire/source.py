@@ -23,6 +23,7 @@ from types import FunctionType
 from typing import Any, NamedTuple
 from urllib.request import getproxies
 
+import botocore
 from botocore import __version__ as botocore_version
 from botocore.exceptions import NoCredentialsError
 
@@ -122,12 +123,23 @@ def lean_supported(config: DynamoDBConfig) -> str | None:
     return None
 
 
+ALWAYS_NEW_RETRIES = (1, 44)
+"""From this botocore on, its new retry behaviour (base scales, ``x-amz-retry-after``) is
+the only one; the lean path follows the standard rules before it, so it steps aside."""
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+
+
 def new_retries() -> bool:
     """Whether botocore's new retry behaviour is on, importing its retry module only if it may be.
 
     botocore reads ``AWS_NEW_RETRIES_2026``, else a default of its internal
     ``customizations`` package (absent from the published botocore).
     """
+    if _release(botocore.__version__) >= ALWAYS_NEW_RETRIES:
+        return True  # botocore 1.44 made it the only behaviour (no flag any more)
     loaded = sys.modules.get("botocore.retries.standard")
     if loaded is None:
         setting = os.environ.get("AWS_NEW_RETRIES_2026")

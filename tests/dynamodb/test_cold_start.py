@@ -42,7 +42,6 @@ from src.services.dynamodb._wire.source import (
     user_agent,
 )
 from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA
-from tests.lean import NEEDS_LEAN
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGGER = "tests.dynamodb.cold_start"
@@ -171,7 +170,6 @@ EXPLICIT = '{"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 # -- a fresh interpreter ----------------------------------------------------------------------
 
 
-@NEEDS_LEAN
 def test_a_lean_get_item_with_keys_and_an_endpoint_makes_no_botocore_client(
     moto_url: str, table: str, tmp_path: Path
 ) -> None:
@@ -192,7 +190,6 @@ def test_a_lean_get_item_with_keys_and_an_endpoint_makes_no_botocore_client(
     assert seen["client_region"] == "us-east-1"
 
 
-@NEEDS_LEAN
 def test_keys_in_the_environment_are_enough_too(moto_url: str, table: str, tmp_path: Path) -> None:
     # GIVEN a fresh process with the standard key variables and a config without keys
     code = SYNC_CHILD.format(KEYS="{}", URL=moto_url, TABLE=table)
@@ -229,7 +226,6 @@ def test_the_async_twin_imports_no_aiobotocore_session_for_a_get_item(
 # -- the blocking twin, in this process ---------------------------------------------------------
 
 
-@NEEDS_LEAN
 def test_the_client_is_made_on_first_use_and_errors_are_its_classes(
     moto_url: str, table: str, quiet: pytest.MonkeyPatch
 ) -> None:
@@ -278,7 +274,6 @@ def test_lean_not_possible_leaves_the_client_to_first_use(
     service.close()
 
 
-@NEEDS_LEAN
 def test_without_an_endpoint_url_the_client_is_made_at_once(quiet: pytest.MonkeyPatch) -> None:
     # GIVEN a lean config with no endpoint_url: botocore's ruleset says where to go
     service = DynamoDBService(logging.getLogger(LOGGER), _config(None))
@@ -577,34 +572,35 @@ def test_the_user_agent_names_the_platform_as_botocore_does(
 # -- botocore's retry flag, and the region rule -------------------------------------------------
 
 
-@NEEDS_LEAN
 def test_new_retries_is_botocores_flag_when_its_module_is_loaded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(botocore, "__version__", "1.43.117")  # the flag's last release
     monkeypatch.setattr("botocore.retries.standard.NEW_RETRIES_ENABLED", True, raising=False)
     assert new_retries() is True
     monkeypatch.setattr("botocore.retries.standard.NEW_RETRIES_ENABLED", False, raising=False)
     assert new_retries() is False
 
 
-@NEEDS_LEAN
 @pytest.mark.parametrize(("setting", "expected"), [("true", True), ("TRUE", True), ("no", False)])
 def test_new_retries_reads_botocores_variable_without_importing_it(
     monkeypatch: pytest.MonkeyPatch, setting: str, expected: bool
 ) -> None:
+    monkeypatch.setattr(botocore, "__version__", "1.43.117")  # the flag's last release
     monkeypatch.delitem(sys.modules, "botocore.retries.standard", raising=False)
     monkeypatch.setenv("AWS_NEW_RETRIES_2026", setting)
     assert new_retries() is expected
 
 
-@NEEDS_LEAN
 def test_new_retries_is_off_in_the_published_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(botocore, "__version__", "1.43.117")  # the flag's last release
     monkeypatch.delitem(sys.modules, "botocore.retries.standard", raising=False)
     monkeypatch.delenv("AWS_NEW_RETRIES_2026", raising=False)
     assert new_retries() is False
 
 
 def test_new_retries_asks_an_internal_build_its_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(botocore, "__version__", "1.43.117")  # the flag's last release
     # GIVEN a botocore with its internal customizations, its retry module not yet loaded
     monkeypatch.delitem(sys.modules, "botocore.retries.standard", raising=False)
     monkeypatch.delenv("AWS_NEW_RETRIES_2026", raising=False)
@@ -630,7 +626,6 @@ def test_the_region_rule_is_botocores_loader_when_the_file_is_not_plain(
         models._region_patterns.cache_clear()
 
 
-@NEEDS_LEAN
 def test_a_proxy_the_endpoint_bypasses_leaves_the_lean_path_on(
     quiet: pytest.MonkeyPatch,
 ) -> None:
@@ -665,13 +660,17 @@ def test_the_async_twin_decides_on_its_first_client_when_it_must_wait_for_one(
     asyncio.run(run())
 
 
-def test_from_botocore_1_44_the_new_retries_are_always_on(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_botocore_1_44_the_lean_path_follows_the_new_retries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import botocore
 
-    from src.services.dynamodb._wire import source
+    from src.services.dynamodb._wire import retries, source
 
     # GIVEN a botocore whose new retry behaviour is the only one
     monkeypatch.setattr(botocore, "__version__", "1.44.0")
-    # THEN the lean path steps aside, whatever the environment says
     monkeypatch.setenv("AWS_NEW_RETRIES_2026", "false")
+    # THEN the lean path sends, under the new rules, whatever the environment says
     assert source.new_retries()
+    assert source.retry_rules() is retries.CURRENT
+    assert source.lean_supported(_config("http://127.0.0.1:1")) is None

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from src.services.dynamodb import DynamoDBConfig, DynamoDBService
 from src.services.dynamodb._wire import AsyncLeanSender, LeanSender
 from tests.dynamodb.conftest import ATTRIBUTES, KEY_SCHEMA
-from tests.lean import NEEDS_LEAN
 
 LOGGER = "tests.dynamodb.transport"
 
@@ -41,7 +40,6 @@ def _config(url: str, transport: str) -> DynamoDBConfig:
     )
 
 
-@NEEDS_LEAN
 def test_the_lean_path_gives_what_botocore_gives(moto_url: str) -> None:
     # GIVEN a table, and one service on each transport
     table = f"lean-{uuid.uuid4().hex}"
@@ -69,7 +67,6 @@ def test_the_lean_path_gives_what_botocore_gives(moto_url: str) -> None:
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-@NEEDS_LEAN
 def test_lean_is_chosen_only_when_asked_for(moto_url: str) -> None:
     logger = logging.getLogger(LOGGER)
     for transport, expected in (("lean", LeanSender), ("botocore", type(None))):
@@ -78,7 +75,6 @@ def test_lean_is_chosen_only_when_asked_for(moto_url: str) -> None:
             assert isinstance(service._lean, expected)
 
 
-@NEEDS_LEAN
 def test_a_proxy_in_the_environment_falls_back_to_botocore_and_says_why(
     moto_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -102,7 +98,6 @@ def test_an_unknown_transport_is_refused() -> None:
 
 
 @pytest.mark.async_twin
-@NEEDS_LEAN
 def test_the_async_twin_sends_lean_too(moto_url: str) -> None:
     import asyncio
 

@@ -15,6 +15,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from src.services.dynamodb._wire import LeanSender
+from src.services.dynamodb._wire.source import retry_rules
 
 from .support import (
     Action,
@@ -169,3 +170,43 @@ def test_a_probe_makes_one_attempt_within_its_timeout() -> None:
             sender.send("GetItem", GET)
         assert len(server.requests) == 1
         sender.close()
+
+
+RETRY_AFTER = {"x-amz-retry-after": "3000"}
+RULED_FAULTS: dict[str, tuple[Action, int, int]] = {
+    # case: (answer, attempts under the rules before botocore 1.44, and from 1.44)
+    "bare 429": (respond(429, b""), 1, 3),
+    "500 asking 3 s": (respond(500, SERVER_ERROR, headers=RETRY_AFTER), 3, 3),
+    "429 throttled asking 3 s": (respond(429, THROTTLED, headers=RETRY_AFTER), 3, 3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RULED_FAULTS))
+def test_lean_retries_and_waits_as_the_installed_botocore(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a server that answers every attempt the same way, under this botocore's rules
+    action, before, after = RULED_FAULTS[case]
+    rules = retry_rules()
+    answers, waits = [], []
+    for lean in (True, False):
+        slept: list[float] = []
+        monkeypatch.setattr("botocore.endpoint.time.sleep", slept.append)
+        with fake_server(action) as server:
+            config = config_for(server.url)
+            client = botocore_client(config)
+            sender = LeanSender(config, client, sleep=slept.append)
+            call = sender.send if lean else partial_call(botocore_call, client)
+            # WHEN both send the same call
+            answers.append((*_outcome(lambda: call("GetItem", GET)), len(server.requests)))  # noqa: B023
+            waits.append(slept)
+            sender.close()
+            client.close()
+    # THEN the attempts and the final answer are botocore's
+    assert answers[0] == answers[1]
+    assert answers[0][2] == (after if rules.throttling_status else before)
+    # AND a retry-after the rules honour makes both wait exactly what it asks (the jitter
+    # stays below it), while otherwise both wait as many times
+    assert len(waits[0]) == len(waits[1]) == answers[0][2] - 1
+    if rules.retry_after and "asking" in case:
+        assert waits[0] == waits[1] == [3.0, 3.0]

@@ -20,8 +20,8 @@ from botocore.exceptions import NoCredentialsError, SSLError
 from src.services.dynamodb._wire import LeanSender, lean_supported
 from src.services.dynamodb._wire.calls import encode, endpoint, parse_success
 from src.services.dynamodb._wire.http11 import Response
+from src.services.dynamodb._wire.retries import CURRENT, PREVIEW
 from src.services.dynamodb._wire.source import from_client
-from tests.lean import NEEDS_LEAN
 
 from .support import (
     SECRET,
@@ -382,14 +382,12 @@ def test_a_bad_crc32_header_is_a_mismatch() -> None:
         sender.close()
 
 
-@NEEDS_LEAN
 def test_lean_supported() -> None:
     config = config_for("http://127.0.0.1:1")
     assert lean_supported(config) is None
     assert "fast_reads" in str(lean_supported(config_for("http://x", fast_reads=False)))
 
 
-@NEEDS_LEAN
 def test_a_proxy_in_the_environment_needs_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.test:3128")
     monkeypatch.setenv("HTTP_PROXY", "http://proxy.test:3128")
@@ -400,7 +398,6 @@ def test_a_proxy_in_the_environment_needs_botocore(monkeypatch: pytest.MonkeyPat
     assert lean_supported(config_for("https://dynamodb.test")) is None
 
 
-@NEEDS_LEAN
 def test_instrumented_botocore_needs_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
     wrapt = pytest.importorskip("wrapt")
 
@@ -436,9 +433,17 @@ def test_signatures_use_the_clock_seam() -> None:
         client.close()
 
 
-def test_botocores_new_retry_behaviour_needs_botocore(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("botocore.retries.standard.NEW_RETRIES_ENABLED", True)
-    assert "AWS_NEW_RETRIES_2026" in str(lean_supported(config_for("http://127.0.0.1:1")))
+def test_botocores_new_retry_behaviour_is_followed_not_avoided(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN botocore's new retry behaviour switched on
+    monkeypatch.setattr("botocore.retries.standard.NEW_RETRIES_ENABLED", True, raising=False)
+    config = config_for("http://127.0.0.1:1")
+    # THEN the lean path still sends, deciding retries by the new rules
+    assert lean_supported(config) is None
+    sender = LeanSender(config, botocore_client(config))
+    assert sender.policy.rules in (PREVIEW, CURRENT)
+    sender.close()
 
 
 @pytest.mark.parametrize(

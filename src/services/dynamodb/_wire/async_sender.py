@@ -24,7 +24,15 @@ from .async_pool import AsyncPool
 from .calls import OPERATIONS, Settings, Wire, encode, endpoint, settings
 from .http11 import Response
 from .retries import Outcome, RetryPolicy
-from .source import Source, endpoint_ruleset, from_client, keys, no_credentials, tls_context
+from .source import (
+    Source,
+    endpoint_ruleset,
+    from_client,
+    keys,
+    no_credentials,
+    retry_rules,
+    tls_context,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +76,7 @@ class AsyncLeanSender:
         self._tls: ssl.SSLContext | None = None
         self._pools: dict[asyncio.AbstractEventLoop, AsyncPool] = {}
         self._lock = threading.Lock()
-        self.policy = RetryPolicy(self._settings.max_attempts, random=random)
+        self.policy = RetryPolicy(self._settings.max_attempts, random=random, rules=retry_rules())
         self._sleep = sleep
 
     async def _ready(self) -> tuple[Wire, AsyncPool]:
@@ -111,22 +119,19 @@ class AsyncLeanSender:
         no_credentials(credentials)
         wire, pool = await self._ready()
         body = encode(operation, params)
-        attempt = taken = 0
+        attempts = self.policy.attempts(operation)
         while True:
-            attempt += 1
             frozen = keys(await _maybe_await(credentials.get_frozen_credentials()))
             response, outcome, result = await self._attempt(wire, pool, operation, body, frozen)
-            decision, cost = self.policy.decide(operation, attempt, outcome)
-            taken = cost or taken
-            if decision.delay is None:
+            delay = attempts.after(outcome)
+            if delay is None:
                 break
-            logger.debug("%s: retrying in %.3f s (attempt %d)", operation, decision.delay, attempt)
-            await self._sleep(decision.delay)
+            logger.debug("%s: retrying in %.3f s (attempt %d)", operation, delay, attempts.count)
+            await self._sleep(delay)
         if response is None:
             raise result
-        if response.status < 300:
-            self.policy.succeeded(taken)
-        return wire.finish(response, result, attempt, decision.metadata)
+        attempts.ended(response.status)
+        return wire.finish(response, result, attempts.count, attempts.metadata)
 
     @staticmethod
     async def _attempt(

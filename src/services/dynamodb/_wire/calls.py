@@ -23,7 +23,7 @@ from .._fastread import READ_OPERATIONS
 from ..dynamodb_models import DynamoDBConfig
 from .errors import attribute_map, client_error, parse_error
 from .http11 import Response
-from .retries import Outcome
+from .retries import RETRY_AFTER_HEADER, Outcome
 from .signing import Keys, SigningKeys, sign
 
 TARGET_PREFIX = "DynamoDB_20120810."
@@ -155,11 +155,14 @@ class Wire:
     def judge(self, operation: str, response: Response) -> tuple[Outcome, Any]:
         """The retry outcome of ``response``, and its result: a dict, or a ``ClientError``."""
         mismatch = crc32_mismatch(response.headers, response.body)
+        delay = response.headers.get(RETRY_AFTER_HEADER)
         if response.status >= 300:
             parsed = parse_error(response.status, response.headers, response.body)
             error = client_error(self._exceptions, operation, parsed)
-            return Outcome(response.status, parsed["Error"]["Code"], mismatch), error
-        return Outcome(response.status, None, mismatch), parse_success(operation, response)
+            code = parsed["Error"]["Code"]
+            return Outcome(response.status, code, mismatch, None, delay), error
+        outcome = Outcome(response.status, None, mismatch, None, delay)
+        return outcome, parse_success(operation, response)
 
     @staticmethod
     def finish(

@@ -21,7 +21,15 @@ from .calls import OPERATIONS, Wire, encode, endpoint, settings
 from .http11 import Response
 from .pool import Pool
 from .retries import Outcome, RetryPolicy
-from .source import Source, endpoint_ruleset, from_client, keys, no_credentials, tls_context
+from .source import (
+    Source,
+    endpoint_ruleset,
+    from_client,
+    keys,
+    no_credentials,
+    retry_rules,
+    tls_context,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +80,7 @@ class LeanSender:
             read_timeout=chosen.read_timeout,
             size=chosen.max_pool_connections,
         )
-        self.policy = RetryPolicy(chosen.max_attempts, random=random)
+        self.policy = RetryPolicy(chosen.max_attempts, random=random, rules=retry_rules())
         self._sleep = sleep
 
     @property
@@ -86,21 +94,18 @@ class LeanSender:
             return self._client._make_api_call(operation, params)  # type: ignore[no-any-return]
         no_credentials(self._credentials)
         body = encode(operation, params)
-        attempt = taken = 0
+        attempts = self.policy.attempts(operation)
         while True:
-            attempt += 1
             response, outcome, result = self._attempt(operation, body)
-            decision, cost = self.policy.decide(operation, attempt, outcome)
-            taken = cost or taken
-            if decision.delay is None:
+            delay = attempts.after(outcome)
+            if delay is None:
                 break
-            logger.debug("%s: retrying in %.3f s (attempt %d)", operation, decision.delay, attempt)
-            self._sleep(decision.delay)
+            logger.debug("%s: retrying in %.3f s (attempt %d)", operation, delay, attempts.count)
+            self._sleep(delay)
         if response is None:
             raise result
-        if response.status < 300:
-            self.policy.succeeded(taken)
-        return self._wire.finish(response, result, attempt, decision.metadata)
+        attempts.ended(response.status)
+        return self._wire.finish(response, result, attempts.count, attempts.metadata)
 
     def _attempt(self, operation: str, body: bytes) -> tuple[Response | None, Outcome, Any]:
         data = self._wire.request(operation, body, keys(self._credentials.get_frozen_credentials()))

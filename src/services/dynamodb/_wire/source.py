@@ -28,6 +28,7 @@ from botocore import __version__ as botocore_version
 from botocore.exceptions import NoCredentialsError
 
 from ..dynamodb_models import DynamoDBConfig
+from .retries import CURRENT, LEGACY, PREVIEW, Rules
 from .signing import Keys
 
 _INSTRUMENTED = (("botocore.client", "BaseClient"), ("aiobotocore.client", "AioBaseClient"))
@@ -108,8 +109,6 @@ def instrumented() -> bool:
 
 def lean_supported(config: DynamoDBConfig) -> str | None:
     """None when the lean path can send ``config``'s calls, else why botocore must."""
-    if new_retries():
-        return "botocore's new retry behaviour (AWS_NEW_RETRIES_2026) is on"
     if not config.fast_reads:
         return "fast_reads is off: results must be botocore's fully parsed form"
     if instrumented():
@@ -124,19 +123,25 @@ def lean_supported(config: DynamoDBConfig) -> str | None:
 
 
 ALWAYS_NEW_RETRIES = (1, 44)
-"""From this botocore on, its new retry behaviour (base scales, ``x-amz-retry-after``) is
-the only one; the lean path follows the standard rules before it, so it steps aside."""
+"""From this botocore on, its new retry behaviour is the only one (``retries.CURRENT``)."""
 
 
 def _release(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
 
 
+def retry_rules() -> Rules:
+    """The standard mode's rules of the botocore installed, and of its opt-in flag."""
+    if _release(botocore.__version__) >= ALWAYS_NEW_RETRIES:
+        return CURRENT
+    return PREVIEW if new_retries() else LEGACY
+
+
 def new_retries() -> bool:
     """Whether botocore's new retry behaviour is on, importing its retry module only if it may be.
 
     botocore reads ``AWS_NEW_RETRIES_2026``, else a default of its internal
-    ``customizations`` package (absent from the published botocore).
+    ``customizations`` package (absent from the published botocore); from 1.44 it is on.
     """
     if _release(botocore.__version__) >= ALWAYS_NEW_RETRIES:
         return True  # botocore 1.44 made it the only behaviour (no flag any more)

@@ -70,8 +70,10 @@ def positions(
     With ``key_only`` (keys to delete) a key given twice is kept once, at its first place.
     """
     found: dict[Hashable, int] = {}
+    names = sorted(schema.names)
     for index, wire in enumerate(wires):
-        fingerprint = key_fingerprint(schema.key_of(wire, f"{what}[{index}]", key_only=key_only))
+        schema.check(wire, f"{what}[{index}]", key_only=key_only)
+        fingerprint = key_fingerprint(wire, names)
         first = found.setdefault(fingerprint, index)
         if first != index and not key_only:
             raise KeySchemaError(f"{what}[{index}] has the same primary key as {what}[{first}]")

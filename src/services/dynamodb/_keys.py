@@ -42,16 +42,17 @@ class KeySchema:
             raise KeySchemaError(f"the table has no index {index!r}")
         return self.names + tuple(n for n in self.indexes[index] if n not in self.names)
 
-    def key_of(self, wire: Mapping[str, Any], what: str, *, key_only: bool) -> dict[str, Any]:
-        """Return the key attributes of a wire item or key, checked against the schema.
+    def check(self, wire: Mapping[str, Any], what: str, *, key_only: bool) -> None:
+        """Refuse a wire item or key whose key attributes do not fit the schema.
 
-        With ``key_only``, attributes other than the key's are an error too (a key, not
-        an item). A key attribute of the wrong type, or an empty string or binary key, is
+        With ``key_only`` (a key, not an item), attributes other than the key's are an
+        error too. A key attribute of the wrong type, or an empty string or binary key, is
         refused here rather than by DynamoDB halfway through a batch.
         """
-        missing = [name for name in self.names if name not in wire]
-        if missing:
-            raise KeySchemaError(f"{what} lacks the key attribute(s) {missing}")
+        for name in self.names:
+            if name not in wire:
+                missing = [name for name in self.names if name not in wire]
+                raise KeySchemaError(f"{what} lacks the key attribute(s) {missing}")
         if key_only and len(wire) != len(self.names):
             extra = sorted(set(wire) - set(self.names))
             raise KeySchemaError(f"{what} has non-key attribute(s) {extra}")
@@ -62,4 +63,8 @@ class KeySchema:
                 raise KeySchemaError(f"{what}: key attribute {name!r} must be {kind}, not {given}")
             if not value[kind]:
                 raise KeySchemaError(f"{what}: key attribute {name!r} is empty")
+
+    def key_of(self, wire: Mapping[str, Any], what: str, *, key_only: bool) -> dict[str, Any]:
+        """Return the key attributes of a wire item or key, checked (``check``)."""
+        self.check(wire, what, key_only=key_only)
         return {name: wire[name] for name in self.names}

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from ._gcpause import loads
 from ._values import to_botocore_key
 
 SERVICE_CALL: ContextVar[bool] = ContextVar("dynamodb_service_call", default=False)
@@ -43,7 +44,7 @@ def parse_read(
     if response_dict["status_code"] >= 300 or not SERVICE_CALL.get():
         return
     try:
-        parsed = orjson.loads(response_dict["body"])
+        parsed = loads(response_dict["body"])
     except orjson.JSONDecodeError:
         return
     if not isinstance(parsed, dict):

@@ -6,12 +6,13 @@ import functools
 import inspect
 import re
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ._core import CoreBase
 from ._cursors import decode_cursor, encode_cursor
+from ._gcpause import each
 from ._observe import Operation
 from ._paging import TOKENS, PageLoop, Sizing, segment_requests
 from ._protocol import INSTRUCTIONS, Fanout, Response, Steps, Stream
@@ -148,10 +149,11 @@ class ReadSteps(CoreBase):
         yielded, decode = 0, self.decoder(model)
         try:
             while (page := (yield from reader.next_page(self, op))) is not None:
-                items: Iterable[Item | M] = map(decode, page)
+                decoded = each(decode, page)
+                items: list[Item] | list[M] = decoded
                 misfit = None
                 if model is not None:
-                    items, misfit = yield from self.typed(op, model, list(map(decode, page)))
+                    items, misfit = yield from self.typed(op, model, decoded)
                 for item in items:
                     yielded += 1
                     yield item

@@ -20,6 +20,7 @@ import orjson
 from botocore.exceptions import ChecksumError, ClientError
 
 from .._fastread import READ_OPERATIONS
+from .._gcpause import loads
 from ..dynamodb_models import DynamoDBConfig
 from .errors import attribute_map, client_error, parse_error
 from .http11 import Response
@@ -204,7 +205,7 @@ def parse_success(operation: str, response: Response) -> dict[str, Any]:
         metadata["RequestId"] = response.headers["x-amzn-requestid"]
     metadata.update(HTTPStatusCode=response.status, HTTPHeaders=dict(response.headers))
     try:
-        body = orjson.loads(response.body) if response.body else {}
+        body = loads(response.body) if response.body else {}
     except orjson.JSONDecodeError:
         body = {}
     if not isinstance(body, dict):

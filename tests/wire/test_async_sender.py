@@ -98,7 +98,7 @@ async def test_lean_equals_aiobotocore_on_a_fault(
     assert (answers[0][0], answers[0][2]) == (kind, attempts)
 
 
-async def test_results_equal_aiobotocores_and_other_operations_go_to_it() -> None:
+async def test_results_equal_aiobotocores_and_other_operations_are_refused() -> None:
     body = json.dumps({"Items": [{"b": {"B": "AP8="}}], "LastEvaluatedKey": {"k": {"B": "AP8="}}})
     with fake_server(respond(200, body.encode())) as server:
         config = config_for(server.url)
@@ -106,8 +106,9 @@ async def test_results_equal_aiobotocores_and_other_operations_go_to_it() -> Non
         sender = AsyncLeanSender(config, client)
         params = {"TableName": "t", "KeyConditionExpression": "k = :k"}
         assert await sender.send("Query", params) == await aiobotocore_call(client, "Query", params)
-        described = await sender.send("DescribeTable", {"TableName": "t"})
-        assert described["ResponseMetadata"]["HTTPStatusCode"] == 200
+        with pytest.raises(ValueError, match="DescribeTable"):
+            await sender.send("DescribeTable", {"TableName": "t"})
+        assert len(server.requests) == 2  # the query, by each
         await sender.close()
         await client.__aexit__(None, None, None)
 

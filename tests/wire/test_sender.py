@@ -322,14 +322,13 @@ def test_a_refused_certificate_is_botocores_ssl_error_and_sends_nothing(
         client.close()
 
 
-def test_other_operations_go_to_botocore() -> None:
-    table = {"Table": {"TableName": "t", "TableStatus": "ACTIVE"}}
-    with fake_server(respond(200, json.dumps(table).encode())) as server:
+def test_other_operations_are_refused_before_any_request() -> None:
+    with fake_server() as server:
         config = config_for(server.url)
-        client = botocore_client(config)
-        sender = LeanSender(config, client)
-        answer = sender.send("DescribeTable", {"TableName": "t"})
-        assert answer["Table"] == table["Table"]
+        sender = LeanSender(config, botocore_client(config))
+        with pytest.raises(ValueError, match="DescribeTable"):
+            sender.send("DescribeTable", {"TableName": "t"})
+        assert server.requests == []
         sender.close()
 
 

@@ -11,16 +11,13 @@ import asyncio
 import logging
 import ssl
 
-from .calls import Endpoint
+from .calls import Endpoint, Settings
 from .errors import network_error
-from .http11 import IncompleteResponse, ProtocolError, Response, ResponseReader
+from .http11 import ProtocolError, Response, ResponseReader
+from .pool import Stale, failure
 
 logger = logging.getLogger(__name__)
 _READ_SIZE = 65536
-
-
-class _Stale(Exception):
-    """A reused connection turned out closed before the response began."""
 
 
 class AsyncConnection:
@@ -60,25 +57,15 @@ class AsyncPool:
     Args:
         target: the endpoint.
         tls: the TLS context for ``https`` (None for ``http``).
-        connect_timeout: seconds to connect (TLS handshake included).
-        read_timeout: seconds any one read or write may wait.
-        size: the most connections open at once.
+        settings: the timeouts and the size, as ``pool.Pool`` takes them.
     """
 
-    def __init__(
-        self,
-        target: Endpoint,
-        tls: ssl.SSLContext | None,
-        *,
-        connect_timeout: float,
-        read_timeout: float,
-        size: int,
-    ) -> None:
+    def __init__(self, target: Endpoint, tls: ssl.SSLContext | None, settings: Settings) -> None:
         self._target = target
         self._tls = tls
-        self._connect_timeout = connect_timeout
-        self._read_timeout = read_timeout
-        self._slots = asyncio.Semaphore(size)
+        self._connect_timeout = settings.connect_timeout
+        self._read_timeout = settings.read_timeout
+        self._slots = asyncio.Semaphore(settings.max_pool_connections)
         self._idle: list[AsyncConnection] = []
         self._closed = False
         self.opened = 0
@@ -91,7 +78,7 @@ class AsyncPool:
             if connection is not None:
                 try:
                     return await self._roundtrip(connection, data, reused=True)
-                except _Stale:
+                except Stale:
                     logger.debug("a kept-alive connection was closed by the server; reconnecting")
             return await self._roundtrip(await self._connect(), data, reused=False)
 
@@ -125,10 +112,8 @@ class AsyncPool:
             response = await connection.roundtrip(data, self._read_timeout)
         except (OSError, ProtocolError) as error:
             connection.close()
-            stale = isinstance(error, IncompleteResponse | ConnectionError)
-            if reused and stale and not connection.reader.started:
-                raise _Stale from None
-            raise network_error(error, self._target.url, connecting=False) from None
+            started = connection.reader.started
+            raise failure(error, self._target.url, reused=reused, started=started) from None
         except BaseException:
             connection.close()
             raise

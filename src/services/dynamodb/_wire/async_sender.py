@@ -21,7 +21,7 @@ from botocore.exceptions import ConnectionError, HTTPClientError
 
 from ..dynamodb_models import DynamoDBConfig
 from .async_pool import AsyncPool
-from .calls import OPERATIONS, Settings, Wire, encode, endpoint, settings
+from .calls import Settings, Wire, encode, endpoint, refuse_other, settings
 from .http11 import Response
 from .retries import Outcome, RetryPolicy
 from .source import (
@@ -102,19 +102,12 @@ class AsyncLeanSender:
         with self._lock:
             found = self._pools.get(loop)
             if found is None:
-                found = self._pools[loop] = AsyncPool(
-                    wire.endpoint,
-                    self._tls,
-                    connect_timeout=self._settings.connect_timeout,
-                    read_timeout=self._settings.read_timeout,
-                    size=self._settings.max_pool_connections,
-                )
+                found = self._pools[loop] = AsyncPool(wire.endpoint, self._tls, self._settings)
             return found
 
     async def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Send one call as ``await client._make_api_call(operation, params)`` would."""
-        if operation not in OPERATIONS:
-            return await self._client._make_api_call(operation, params)  # type: ignore[no-any-return]
+        refuse_other(operation)
         credentials = self._source.credentials
         no_credentials(credentials)
         wire, pool = await self._ready()

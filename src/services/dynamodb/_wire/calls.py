@@ -35,6 +35,12 @@ OPERATIONS = FAST_READS | {"BatchWriteItem", "TransactWriteItems"}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def refuse_other(operation: str) -> None:
+    """Refuse an operation outside ``OPERATIONS``: the drivers give those to botocore."""
+    if operation not in OPERATIONS:
+        raise ValueError(f"the lean path sends the data-plane calls only, not {operation}")
+
+
 class Settings(NamedTuple):
     """Timeouts, attempts and pool size of a sender (a probe: one attempt, one connection)."""
 

@@ -15,7 +15,7 @@ import socket
 import ssl
 import threading
 
-from .calls import Endpoint
+from .calls import Endpoint, Settings
 from .errors import network_error
 from .http11 import IncompleteResponse, ProtocolError, Response, ResponseReader
 
@@ -23,8 +23,20 @@ logger = logging.getLogger(__name__)
 _READ_SIZE = 65536
 
 
-class _Stale(Exception):
-    """A reused connection turned out closed before the response began."""
+class Stale(Exception):
+    """A reused connection turned out closed before the response began: send again."""
+
+
+def failure(error: OSError | ProtocolError, url: str, *, reused: bool, started: bool) -> Exception:
+    """What a failed exchange raises: ``Stale``, or botocore's exception for ``error``.
+
+    ``Stale`` when a reused connection was closed by the server before any byte of the
+    response came (the request goes out again, spending no attempt).
+    """
+    stale = isinstance(error, IncompleteResponse | ConnectionError)
+    if reused and stale and not started:
+        return Stale()
+    return network_error(error, url, connecting=False)
 
 
 def idle_usable(sock: socket.socket) -> bool:
@@ -63,25 +75,16 @@ class Pool:
     Args:
         target: the endpoint.
         tls: the TLS context for ``https`` (None for ``http``).
-        connect_timeout: seconds to connect (TLS handshake included).
-        read_timeout: seconds any one read or write may wait.
-        size: the most connections open at once.
+        settings: the timeouts (connecting, TLS included; any one read or write) and the
+            size (``max_pool_connections``).
     """
 
-    def __init__(
-        self,
-        target: Endpoint,
-        tls: ssl.SSLContext | None,
-        *,
-        connect_timeout: float,
-        read_timeout: float,
-        size: int,
-    ) -> None:
+    def __init__(self, target: Endpoint, tls: ssl.SSLContext | None, settings: Settings) -> None:
         self._target = target
         self._tls = tls
-        self._connect_timeout = connect_timeout
-        self._read_timeout = read_timeout
-        self._slots = threading.BoundedSemaphore(size)
+        self._connect_timeout = settings.connect_timeout
+        self._read_timeout = settings.read_timeout
+        self._slots = threading.BoundedSemaphore(settings.max_pool_connections)
         self._lock = threading.Lock()
         self._idle: list[Connection] = []
         self._closed = False
@@ -95,7 +98,7 @@ class Pool:
             if connection is not None:
                 try:
                     return self._roundtrip(connection, data, reused=True)
-                except _Stale:
+                except Stale:
                     logger.debug("a kept-alive connection was closed by the server; reconnecting")
             return self._roundtrip(self._connect(), data, reused=False)
 
@@ -132,10 +135,8 @@ class Pool:
             response = connection.roundtrip(data)
         except (OSError, ProtocolError) as error:
             connection.close()
-            stale = isinstance(error, IncompleteResponse | ConnectionError)
-            if reused and stale and not connection.reader.started:
-                raise _Stale from None
-            raise network_error(error, self._target.url, connecting=False) from None
+            started = connection.reader.started
+            raise failure(error, self._target.url, reused=reused, started=started) from None
         self._checkin(connection, response.keep_alive)
         return response
 

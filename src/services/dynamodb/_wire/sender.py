@@ -3,7 +3,7 @@
 One call: the JSON body once (orjson), then per attempt a fresh signature, one write,
 one response read, the ``x-amz-crc32`` check and the decision of botocore's standard
 retry mode. What comes back, or is raised, is what ``client._make_api_call`` with the
-service's fast-read hook gives. Operations outside the data plane go to ``client``.
+service's fast-read hook gives. It sends the data-plane calls only (``OPERATIONS``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ConnectionError, HTTPClientError
 
 from ..dynamodb_models import DynamoDBConfig
-from .calls import OPERATIONS, Wire, encode, endpoint, settings
+from .calls import Wire, encode, endpoint, refuse_other, settings
 from .http11 import Response
 from .pool import Pool
 from .retries import Outcome, RetryPolicy
@@ -40,7 +40,7 @@ class LeanSender:
     Args:
         config: the service's config (timeouts, attempts, pool size).
         client: the service's botocore client: endpoint, credentials, TLS, exceptions
-            (None with ``source``: the caller sends other operations to botocore).
+            (None with ``source``).
         source: the parts known without a client (``light_source``).
         probe: make exactly one attempt (``ping``), on one connection.
         timeout: seconds that replace both configured timeouts.
@@ -73,13 +73,7 @@ class LeanSender:
             exceptions=found.exceptions,
             clock=clock,
         )
-        self.pool = Pool(
-            target,
-            tls_context(found.verify) if target.tls else None,
-            connect_timeout=chosen.connect_timeout,
-            read_timeout=chosen.read_timeout,
-            size=chosen.max_pool_connections,
-        )
+        self.pool = Pool(target, tls_context(found.verify) if target.tls else None, chosen)
         self.policy = RetryPolicy(chosen.max_attempts, random=random, rules=retry_rules())
         self._sleep = sleep
 
@@ -90,8 +84,7 @@ class LeanSender:
 
     def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Send one call as ``client._make_api_call(operation, params)`` would."""
-        if operation not in OPERATIONS:
-            return self._client._make_api_call(operation, params)  # type: ignore[no-any-return]
+        refuse_other(operation)
         no_credentials(self._credentials)
         body = encode(operation, params)
         attempts = self.policy.attempts(operation)

@@ -50,9 +50,10 @@ from src.services.dynamodb._typed import (
     to_item,
     validate_one,
     validate_page,
+    writing,
 )
 from src.services.dynamodb._typed.writing import _plain
-from src.services.dynamodb._values import encode_item
+from src.services.dynamodb._values import encode_item, to_wire_item
 from src.services.dynamodb.dynamodb_models import Item, Numbers
 
 PROPERTY = settings(
@@ -218,6 +219,8 @@ def test_each_type_round_trips_in_its_documented_form(
     # and it reads back equal, a Decimal digit for digit
     assert list(wire) == ["Value"]
     assert _sets_unordered(wire["Value"]) == case.stored(model.value, model)  # type: ignore[attr-defined]
+    # AND the service's own path (plain dumps encoded without a second pass) writes the same
+    assert to_wire_item(model) == wire
     assert back == model
     if isinstance(model.value, Decimal):  # type: ignore[attr-defined]
         assert back.value.as_tuple() == model.value.as_tuple()  # type: ignore[attr-defined]
@@ -284,6 +287,7 @@ def test_a_model_of_every_type_round_trips_as_a_page(model: Everything, numbers:
     models = models_of(Everything, [decode(wire), decode(wire)], table="t", key_names=("PK", "SK"))
     # THEN each model is equal, None fields are absent, and Decimals are exact
     assert models == [model, model]
+    assert to_wire_item(model) == wire
     assert ("note" in wire) is (model.note is not None)
     assert ("parent" in wire) is (model.parent is not None)
     assert wire["at"] == {"S": model.model_dump(mode="json", include={"at"})["at"]}
@@ -777,3 +781,28 @@ def test_a_secret_field_is_refused_not_stored_masked() -> None:
     # GIVEN a model with a secret WHEN it is made an item THEN TypeError, before any write
     with pytest.raises(TypeError, match=r"SecretStr field would be stored as '\*+' and lost"):
         to_item(Account(pk="a", password=SecretStr(SECRET)))
+
+
+class PlainRecord(BaseModel):
+    pk: str
+    n: int
+    tags: list[str]
+
+
+class Stamped(BaseModel):
+    pk: str
+    at: datetime
+
+
+def test_plain_dumps_are_encoded_as_they_are_and_others_are_converted_first() -> None:
+    # GIVEN a model of plain values and one holding a datetime
+    plain = PlainRecord(pk="a", n=1, tags=["x"])
+    stamped = Stamped(pk="a", at=datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
+    # WHEN both are encoded
+    # THEN each is stored as to_item makes it, the datetime as its JSON text
+    assert to_wire_item(plain) == {"pk": {"S": "a"}, "n": {"N": "1"}, "tags": {"L": [{"S": "x"}]}}
+    assert to_wire_item(stamped) == {"pk": {"S": "a"}, "at": {"S": "2026-12-03T12:00:00Z"}}
+    # AND only the class that needed converting goes through to_item from then on
+    assert writing._CONVERTS.get(Stamped) is True
+    assert writing._CONVERTS.get(PlainRecord) is None
+    assert to_wire_item(stamped) == encode_item(to_item(stamped))

@@ -12,6 +12,7 @@ import math
 from base64 import b64decode
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Context, Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import orjson
@@ -180,22 +181,37 @@ def to_wire_map(values: Mapping[str, object], path: str = "") -> Wire:
         raise refused.raised(path) from None
 
 
+def plain_wire(values: Mapping[str, object]) -> Wire | None:
+    """A mapping in attribute-value form, or None where a value would be refused."""
+    try:
+        return _map(values)
+    except _Refused:
+        return None
+
+
+@cache
+def _model_writer() -> Callable[[BaseModel], Wire]:
+    from ._typed.writing import model_wire  # _typed reads with this module's decoders
+
+    return model_wire
+
+
 def to_wire_item(item: ItemOrModel, what: str = "item") -> Wire:
     """Return an item or key in attribute-value form; ``what`` names it in errors.
 
     A Pydantic model is stored as ``_typed.to_item`` makes it: by alias, ``None`` left out.
     """
-    if not isinstance(item, Mapping):
-        if isinstance(item, BaseModel):
-            from ._typed import to_item  # _typed reads with this module's decoders
-
-            return to_wire_item(to_item(item), what)
+    if isinstance(item, Mapping):
+        wire = to_wire_map(item)
+    elif isinstance(item, BaseModel):
+        wire = _model_writer()(item)
+    else:
         raise TypeError(
             f"{what} must be a dict of attribute names to values, not {type(item).__name__}"
         )
-    if not item:
+    if not wire:
         raise ValueError(f"{what} is empty")
-    return to_wire_map(item)
+    return wire
 
 
 def to_wire_values(values: ItemIn | None) -> Wire | None:

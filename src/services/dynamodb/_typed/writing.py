@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic_core import to_jsonable_python
 
+from .._values import Wire, plain_wire, to_wire_map
 from ..dynamodb_models import Item, ItemIn
 
 _SCALARS = frozenset({str, int, float, Decimal, bool, bytes, type(None)})
@@ -37,6 +38,11 @@ def to_item(model: BaseModel) -> Item:
     Raises:
         TypeError: The model's serializer does not give a mapping of names to values.
     """
+    return _plain_map(_dump(model))
+
+
+def _dump(model: BaseModel) -> dict[Any, Any]:
+    """The model's python-mode dump by alias, ``None`` left out, computed fields added."""
     dumped = model.model_dump(by_alias=True, exclude_none=True, round_trip=True)
     if type(dumped) is not dict:
         raise TypeError(
@@ -45,7 +51,27 @@ def to_item(model: BaseModel) -> Item:
     computed = type(model).__pydantic_computed_fields__
     if computed:
         dumped.update(model.model_dump(include=set(computed), by_alias=True, exclude_none=True))
-    return _plain_map(dumped)
+    return dumped
+
+
+_CONVERTS: dict[type[BaseModel], bool] = {}
+"""Per model class, whether one of its dumps held a value to convert (a ``datetime``...)."""
+
+
+def model_wire(model: BaseModel) -> Wire:
+    """``model`` in attribute-value form, stored as ``to_item`` makes it.
+
+    A dump of plain values (strings, numbers, lists...) is encoded as it is, with no
+    second pass; a class whose dumps need converting goes through ``to_item`` from then on.
+    """
+    dumped = _dump(model)
+    kind = type(model)
+    if not _CONVERTS.get(kind, False):
+        wire = plain_wire(dumped)
+        if wire is not None:
+            return wire
+        _CONVERTS[kind] = True
+    return to_wire_map(_plain_map(dumped))
 
 
 def as_item(value: ItemIn | BaseModel) -> ItemIn:

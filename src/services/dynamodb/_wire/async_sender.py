@@ -124,7 +124,7 @@ class AsyncLeanSender:
         if response is None:
             raise result
         attempts.ended(response.status)
-        return wire.finish(response, result, attempts.count, attempts.metadata)
+        return wire.finish(response, outcome, result, attempts)
 
     @staticmethod
     async def _attempt(

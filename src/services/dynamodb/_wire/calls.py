@@ -24,7 +24,7 @@ from .._gcpause import loads
 from ..dynamodb_models import DynamoDBConfig
 from .errors import attribute_map, client_error, parse_error
 from .http11 import Response
-from .retries import RETRY_AFTER_HEADER, Outcome
+from .retries import RETRY_AFTER_HEADER, Attempts, Outcome
 from .signing import Keys, SigningKeys, sign
 
 TARGET_PREFIX = "DynamoDB_20120810."
@@ -173,18 +173,18 @@ class Wire:
 
     @staticmethod
     def finish(
-        response: Response, result: Any, attempts: int, flags: Mapping[str, bool]
+        response: Response, outcome: Outcome, result: Any, attempts: Attempts
     ) -> dict[str, Any]:
         """Return the final ``result`` with botocore's retry metadata, or raise it.
 
-        A damaged body (its ``x-amz-crc32`` does not match) on the final attempt raises
-        ``ChecksumError``, as the service's ``after-call`` check does.
+        A damaged body (its ``x-amz-crc32`` does not match, as ``judge`` found) on the
+        final attempt raises ``ChecksumError``, as the service's ``after-call`` check does.
         """
         parsed: dict[str, Any] = getattr(result, "response", result)
         metadata: dict[str, Any] = parsed["ResponseMetadata"]
-        metadata.update(flags)
-        metadata["RetryAttempts"] = attempts - 1
-        if crc32_mismatch(response.headers, response.body):
+        metadata.update(attempts.metadata)
+        metadata["RetryAttempts"] = attempts.count - 1
+        if outcome.crc32_mismatch:
             actual = zlib.crc32(response.body) & 0xFFFFFFFF
             raise ChecksumError(
                 checksum_type="crc32",

@@ -148,9 +148,9 @@ class ResponseReader:
         if self._chunked:
             body = self._read_chunks()
         elif self._length is not None and len(self._buffer) >= self._length:
-            body = bytes(self._buffer[: self._length])
             if len(self._buffer) > self._length:
                 raise ProtocolError("bytes after the end of the response")
+            body = bytes(self._buffer)  # one copy of the body (a slice would copy twice)
         else:
             return None
         if body is None:

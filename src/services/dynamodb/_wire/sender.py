@@ -98,7 +98,7 @@ class LeanSender:
         if response is None:
             raise result
         attempts.ended(response.status)
-        return self._wire.finish(response, result, attempts.count, attempts.metadata)
+        return self._wire.finish(response, outcome, result, attempts)
 
     def _attempt(self, operation: str, body: bytes) -> tuple[Response | None, Outcome, Any]:
         data = self._wire.request(operation, body, keys(self._credentials.get_frozen_credentials()))

@@ -16,6 +16,7 @@ from ._batching import (
     write_call,
 )
 from ._core import CoreBase
+from ._gcpause import whole
 from ._keys import KeySchema
 from ._observe import Operation
 from ._protocol import Call, Response, Steps
@@ -36,7 +37,13 @@ from .dynamodb_models import (
 
 
 def _wires(values: Sequence[ItemOrModel], what: str) -> list[Wire]:
-    return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(listed(values, what))]
+    given = listed(values, what)
+    return whole(_encoded, (given, what), len(given))
+
+
+def _encoded(batch: tuple[Sequence[ItemOrModel], str]) -> list[Wire]:
+    values, what = batch
+    return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(values)]
 
 
 def _target(request: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -80,6 +80,9 @@ class ResponseReader:
         self._length: int | None = None
         self._chunked = False
         self._chunks = bytearray()
+        self._parts: list[bytes] = []
+        """A ``Content-Length`` body as it arrives: joined once, when it is whole."""
+        self._have = 0
 
     @property
     def started(self) -> bool:
@@ -88,10 +91,20 @@ class ResponseReader:
 
     def feed(self, data: bytes) -> Response | None:
         """Add ``data``; return the response once it is complete, else None."""
+        if self._length is not None:
+            return self._collect(data)
         self._buffer += data
-        if self._head is None and not self._read_head():
-            return None
-        return self._read_body()
+        if self._head is None:
+            if not self._read_head():
+                return None
+            if self._length is not None:
+                rest = bytes(self._buffer)
+                self._buffer.clear()
+                return self._collect(rest)
+        if not self._chunked:
+            return None  # a body that ends with the connection (``eof``)
+        body = self._read_chunks()
+        return None if body is None else self._respond(body)
 
     def eof(self) -> Response:
         """The connection ended: return the body read so far, or raise ``IncompleteResponse``.
@@ -103,7 +116,7 @@ class ResponseReader:
         head = self._head
         if head is None or self._chunked:
             raise IncompleteResponse("the connection closed before the response was complete")
-        body = bytes(self._buffer)
+        body = bytes(self._buffer) if self._length is None else b"".join(self._parts)
         self._reset()
         return Response(head.status, head.reason, head.headers, body, False)
 
@@ -113,6 +126,8 @@ class ResponseReader:
         self._length = None
         self._chunked = False
         self._chunks.clear()
+        self._parts = []
+        self._have = 0
 
     def _read_head(self) -> bool:
         while True:
@@ -142,19 +157,22 @@ class ResponseReader:
                 raise ProtocolError(f"bad content-length {length!r}")
             self._length = int(length)
 
-    def _read_body(self) -> Response | None:
+    def _collect(self, data: bytes) -> Response | None:
+        """Add part of a ``Content-Length`` body; the response once the body is whole."""
+        if data:
+            self._parts.append(data)
+            self._have += len(data)
+        length = self._length
+        assert length is not None
+        if self._have < length:
+            return None
+        if self._have > length:
+            raise ProtocolError("bytes after the end of the response")
+        return self._respond(b"".join(self._parts))
+
+    def _respond(self, body: bytes) -> Response:
         head = self._head
         assert head is not None
-        if self._chunked:
-            body = self._read_chunks()
-        elif self._length is not None and len(self._buffer) >= self._length:
-            if len(self._buffer) > self._length:
-                raise ProtocolError("bytes after the end of the response")
-            body = bytes(self._buffer)  # one copy of the body (a slice would copy twice)
-        else:
-            return None
-        if body is None:
-            return None
         self._reset()
         return Response(head.status, head.reason, head.headers, body, head.keep_alive)
 

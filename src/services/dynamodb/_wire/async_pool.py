@@ -1,8 +1,12 @@
-"""The asyncio twin of ``pool.Pool``: keep-alive streams of one event loop, bounded.
+"""The asyncio twin of ``pool.Pool``: keep-alive connections of one event loop, bounded.
 
 The same rules: one write per request, a connection closed while idle is dropped before
 reuse (or, closed unnoticed, replaced without spending an attempt), and failures are
 botocore's exceptions. A call cancelled mid-request closes its connection.
+
+Each connection is an ``asyncio.Protocol`` that feeds what the transport receives
+straight to its ``ResponseReader``: no stream buffer copies the body on the way, and
+the read timeout restarts with every arrival, as a blocking socket's does per read.
 """
 
 from __future__ import annotations
@@ -17,38 +21,102 @@ from .http11 import ProtocolError, Response, ResponseReader
 from .pool import Stale, failure
 
 logger = logging.getLogger(__name__)
-_READ_SIZE = 65536
 
 
-class AsyncConnection:
-    """One stream pair and its response reader."""
+class AsyncConnection(asyncio.Protocol):
+    """One connection: its transport, its response reader, and the call waiting on it."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.stream = reader
-        self.writer = writer
+    def __init__(self) -> None:
         self.reader = ResponseReader()
+        self.transport: asyncio.Transport | None = None
+        self._waiter: asyncio.Future[Response] | None = None
+        self._deadline: asyncio.Timeout | None = None
+        self._timeout = 0.0
+        self._usable = True
+        self._resumed: asyncio.Future[None] | None = None
+
+    # -- the transport's side -------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # noqa: D102
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:  # noqa: D102
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            self._usable = False  # bytes nobody asked for: the connection is not clean
+            return
+        if self._deadline is not None:
+            self._deadline.reschedule(asyncio.get_running_loop().time() + self._timeout)
+        try:
+            response = self.reader.feed(data)
+        except ProtocolError as error:
+            waiter.set_exception(error)
+            return
+        if response is not None:
+            waiter.set_result(response)
+
+    def eof_received(self) -> bool:  # noqa: D102
+        self._usable = False
+        self._ended(None)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:  # noqa: D102
+        self._usable = False
+        self._ended(exc)
+        resumed = self._resumed
+        if resumed is not None and not resumed.done():
+            resumed.set_result(None)
+
+    def pause_writing(self) -> None:  # noqa: D102
+        self._resumed = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:  # noqa: D102
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None and not resumed.done():
+            resumed.set_result(None)
+
+    def _ended(self, exc: Exception | None) -> None:
+        """The server ended the connection: the response so far, or why it is incomplete."""
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if exc is not None:
+            waiter.set_exception(exc)
+            return
+        try:
+            waiter.set_result(self.reader.eof())
+        except ProtocolError as error:
+            waiter.set_exception(error)
+
+    # -- the pool's side ------------------------------------------------------------------
 
     def idle_usable(self) -> bool:
-        """Whether the server left this idle connection open."""
-        return not (self.writer.is_closing() or self.stream.at_eof())
+        """Whether the server left this idle connection open, and quiet."""
+        transport = self.transport
+        return self._usable and transport is not None and not transport.is_closing()
 
     async def roundtrip(self, data: bytes, timeout: float) -> Response:
         """Send ``data`` and read one response, each wait at most ``timeout`` seconds."""
-        self.writer.write(data)
-        async with asyncio.timeout(timeout):
-            await self.writer.drain()
-        while True:
-            async with asyncio.timeout(timeout):
-                chunk = await self.stream.read(_READ_SIZE)
-            if not chunk:
-                return self.reader.eof()
-            response = self.reader.feed(chunk)
-            if response is not None:
-                return response
+        transport = self.transport
+        assert transport is not None
+        waiter: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        self._timeout = timeout
+        try:
+            async with asyncio.timeout(timeout) as deadline:
+                self._deadline = deadline
+                transport.write(data)
+                if self._resumed is not None:
+                    await self._resumed
+                return await waiter
+        finally:
+            self._waiter = self._deadline = None
 
     def close(self) -> None:
-        """Close the stream (its transport closes on the loop's next turn)."""
-        self.writer.close()
+        """Close the transport (it closes on the loop's next turn)."""
+        if self.transport is not None:
+            self.transport.close()
 
 
 class AsyncPool:
@@ -92,9 +160,11 @@ class AsyncPool:
 
     async def _connect(self) -> AsyncConnection:
         target = self._target
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self._connect_timeout):
-                reader, writer = await asyncio.open_connection(
+                _, connection = await loop.create_connection(
+                    AsyncConnection,
                     target.host,
                     target.port,
                     ssl=self._tls,
@@ -103,7 +173,7 @@ class AsyncPool:
         except OSError as error:
             raise network_error(error, target.url, connecting=True) from None
         self.opened += 1
-        return AsyncConnection(reader, writer)
+        return connection
 
     async def _roundtrip(
         self, connection: AsyncConnection, data: bytes, *, reused: bool

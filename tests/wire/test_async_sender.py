@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +20,7 @@ from botocore.exceptions import (
 )
 
 from src.services.dynamodb import _wire
-from src.services.dynamodb._wire import AsyncLeanSender
+from src.services.dynamodb._wire import AsyncLeanSender, LeanSender
 
 from .support import (
     SECRET,
@@ -28,12 +29,14 @@ from .support import (
     FakeServer,
     aiobotocore_call,
     aiobotocore_client,
+    botocore_client,
     config_for,
     drop,
     fake_server,
     partial,
     reset,
     respond,
+    response_bytes,
 )
 from .test_faults import CANCELLED, GET, ITEM, SERVER_ERROR, THROTTLED
 
@@ -333,3 +336,51 @@ async def test_no_secret_in_any_log_record(caplog: pytest.LogCaptureFixture) -> 
     for record in caplog.records:
         text = record.getMessage() + repr(record.__dict__)
         assert SECRET not in text and TOKEN not in text
+
+
+def _chatty(sock: Any, request: bytes) -> bool:
+    """Answer, then send bytes nobody asked for on the now idle connection."""
+    sock.sendall(response_bytes(200, b"{}"))
+    time.sleep(0.05)
+    sock.sendall(b"junk")
+    return True
+
+
+async def test_a_connection_that_talks_while_idle_is_not_reused() -> None:
+    # GIVEN a server that sends stray bytes after its first answer
+    with fake_server() as server:
+        server.script = [_chatty]
+        config = config_for(server.url, max_attempts=1)
+        client = await aiobotocore_client(config)
+        sender = AsyncLeanSender(config, client)
+        await sender.send("GetItem", {"TableName": "t"})
+        await asyncio.sleep(0.2)
+        # WHEN the next call is made THEN it goes on a fresh connection, and succeeds
+        answer = await sender.send("GetItem", {"TableName": "t"})
+        assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert server.connections == 2
+        await sender.close()
+        await client.__aexit__(None, None, None)
+
+
+def _malformed(sock: Any, request: bytes) -> bool:
+    sock.sendall(b"HTTP/1.1 200 OK\r\nnot a header line\r\nContent-Length: 2\r\n\r\n{}")
+    return True
+
+
+async def test_a_malformed_response_is_the_sync_senders_error() -> None:
+    # GIVEN a server whose answer is not HTTP
+    with fake_server(_malformed) as server:
+        config = config_for(server.url, max_attempts=1)
+        client = await aiobotocore_client(config)
+        sender = AsyncLeanSender(config, client)
+        blocking = LeanSender(config, botocore_client(config))
+        # WHEN both senders call it
+        theirs = await _outcome(lambda: asyncio.to_thread(blocking.send, "GetItem", GET))
+        ours = await _outcome(lambda: sender.send("GetItem", GET))
+        # THEN both raise the same botocore class
+        assert ours == theirs
+        assert ours[0] != "result"
+        blocking.close()
+        await sender.close()
+        await client.__aexit__(None, None, None)

@@ -24,16 +24,21 @@ logger = logging.getLogger(__name__)
 
 
 class AsyncConnection(asyncio.Protocol):
-    """One connection: its transport, its response reader, and the call waiting on it."""
+    """One connection: its transport, its response reader, and the call waiting on it.
+
+    A write is never awaited: the transport buffers it, and a server that does not read
+    it does not answer either, so the call's read timeout covers both.
+    """
+
+    transport: asyncio.Transport
+    """Set by the loop as soon as the connection is made (before the pool sees it)."""
 
     def __init__(self) -> None:
         self.reader = ResponseReader()
-        self.transport: asyncio.Transport | None = None
         self._waiter: asyncio.Future[Response] | None = None
         self._deadline: asyncio.Timeout | None = None
         self._timeout = 0.0
         self._usable = True
-        self._resumed: asyncio.Future[None] | None = None
 
     # -- the transport's side -------------------------------------------------------------
 
@@ -42,12 +47,11 @@ class AsyncConnection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:  # noqa: D102
-        waiter = self._waiter
-        if waiter is None or waiter.done():
+        waiter, deadline = self._waiter, self._deadline
+        if waiter is None or deadline is None or waiter.done():
             self._usable = False  # bytes nobody asked for: the connection is not clean
             return
-        if self._deadline is not None:
-            self._deadline.reschedule(asyncio.get_running_loop().time() + self._timeout)
+        deadline.reschedule(asyncio.get_running_loop().time() + self._timeout)
         try:
             response = self.reader.feed(data)
         except ProtocolError as error:
@@ -57,27 +61,15 @@ class AsyncConnection(asyncio.Protocol):
             waiter.set_result(response)
 
     def eof_received(self) -> bool:  # noqa: D102
-        self._usable = False
         self._ended(None)
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:  # noqa: D102
-        self._usable = False
         self._ended(exc)
-        resumed = self._resumed
-        if resumed is not None and not resumed.done():
-            resumed.set_result(None)
-
-    def pause_writing(self) -> None:  # noqa: D102
-        self._resumed = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:  # noqa: D102
-        resumed, self._resumed = self._resumed, None
-        if resumed is not None and not resumed.done():
-            resumed.set_result(None)
 
     def _ended(self, exc: Exception | None) -> None:
         """The server ended the connection: the response so far, or why it is incomplete."""
+        self._usable = False
         waiter = self._waiter
         if waiter is None or waiter.done():
             return
@@ -93,30 +85,23 @@ class AsyncConnection(asyncio.Protocol):
 
     def idle_usable(self) -> bool:
         """Whether the server left this idle connection open, and quiet."""
-        transport = self.transport
-        return self._usable and transport is not None and not transport.is_closing()
+        return self._usable and not self.transport.is_closing()
 
     async def roundtrip(self, data: bytes, timeout: float) -> Response:
         """Send ``data`` and read one response, each wait at most ``timeout`` seconds."""
-        transport = self.transport
-        assert transport is not None
         waiter: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        self._waiter = waiter
         self._timeout = timeout
         try:
             async with asyncio.timeout(timeout) as deadline:
-                self._deadline = deadline
-                transport.write(data)
-                if self._resumed is not None:
-                    await self._resumed
+                self._waiter, self._deadline = waiter, deadline
+                self.transport.write(data)
                 return await waiter
         finally:
             self._waiter = self._deadline = None
 
     def close(self) -> None:
         """Close the transport (it closes on the loop's next turn)."""
-        if self.transport is not None:
-            self.transport.close()
+        self.transport.close()
 
 
 class AsyncPool:

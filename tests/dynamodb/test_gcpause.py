@@ -1,15 +1,18 @@
-"""The collector is paused around large parses and decodes, and only then, and put back."""
+"""The collector is paused while the core takes a step and while a large body is parsed,
+only then, and always put back; the caller's own code runs with it on."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import orjson
 import pytest
+from pydantic import BaseModel, field_validator
 
-from src.services.dynamodb._gcpause import LARGE_BODY, LARGE_PAGE, each, loads, whole
+from src.services.dynamodb._gcpause import LARGE_BODY, advance, loads
+from src.services.dynamodb.dynamodb_service import DynamoDBService
 
 
 @pytest.fixture
@@ -21,61 +24,60 @@ def collector_on() -> Iterator[None]:
         gc.disable()
 
 
-def _watching() -> tuple[list[bool], Any]:
-    seen: list[bool] = []
-
-    def decode(value: Any) -> Any:
+def _steps(seen: list[bool]) -> Generator[str, Any, str]:
+    """A core operation in miniature: notes whether the collector runs at each step."""
+    seen.append(gc.isenabled())
+    try:
+        outcome = yield "call"
+    except ValueError:
         seen.append(gc.isenabled())
-        return value
-
-    return seen, decode
+        raise
+    seen.append(gc.isenabled())
+    return f"done with {outcome}"
 
 
 @pytest.mark.usefixtures("collector_on")
-def test_a_large_page_is_decoded_with_the_collector_paused_then_resumed() -> None:
-    # GIVEN a decoder that notes whether the collector runs
-    seen, decode = _watching()
-    # WHEN a large page and a small one are decoded
-    assert each(decode, list(range(LARGE_PAGE))) == list(range(LARGE_PAGE))
-    assert each(decode, [1, 2]) == [1, 2]
-    # THEN only the large one was decoded paused, and the collector is back on
-    assert seen == [False] * LARGE_PAGE + [True, True]
+def test_each_step_runs_paused_and_the_collector_comes_back() -> None:
+    # GIVEN an operation's steps
+    seen: list[bool] = []
+    steps = _steps(seen)
+    # WHEN it is started, and handed its call's outcome
+    assert advance(steps) == "call"
+    assert gc.isenabled()
+    with pytest.raises(StopIteration) as finished:
+        advance(steps, "the response")
+    # THEN both steps ran paused, and the collector is on between and after them
+    assert finished.value.value == "done with the response"
+    assert seen == [False, False]
     assert gc.isenabled()
 
 
 @pytest.mark.usefixtures("collector_on")
-def test_the_collector_comes_back_when_decoding_fails() -> None:
-    def fail(value: Any) -> Any:
-        raise ValueError("bad item")
-
-    with pytest.raises(ValueError, match="bad item"):
-        each(fail, list(range(LARGE_PAGE)))
-    with pytest.raises(ValueError, match="bad item"):
-        whole(fail, None, LARGE_PAGE)
+def test_the_collector_comes_back_when_a_step_fails() -> None:
+    seen: list[bool] = []
+    steps = _steps(seen)
+    advance(steps)
+    with pytest.raises(ValueError, match="refused"):
+        advance(steps, None, ValueError("refused"))
+    assert seen == [False, False]
     assert gc.isenabled()
 
 
 def test_a_collector_the_application_turned_off_stays_off() -> None:
-    seen, decode = _watching()
+    seen: list[bool] = []
     was = gc.isenabled()
     gc.disable()
     try:
-        each(decode, list(range(LARGE_PAGE)))
-        whole(decode, None, LARGE_PAGE)
+        steps = _steps(seen)
+        advance(steps)
+        with pytest.raises(StopIteration):
+            advance(steps, 1)
         loads(b"[" + b"1," * LARGE_BODY + b"1]")
         assert not gc.isenabled()
     finally:
         if was:
             gc.enable()
-    assert seen == [False] * (LARGE_PAGE + 1)
-
-
-@pytest.mark.usefixtures("collector_on")
-def test_a_whole_page_is_validated_paused_when_it_is_large() -> None:
-    seen, decode = _watching()
-    assert whole(decode, "page", LARGE_PAGE) == "page"
-    assert whole(decode, "page", LARGE_PAGE - 1) == "page"
-    assert seen == [False, True]
+    assert seen == [False, False]
 
 
 @pytest.mark.usefixtures("collector_on")
@@ -95,4 +97,34 @@ def test_a_large_body_is_parsed_paused(monkeypatch: pytest.MonkeyPatch) -> None:
     assert loads(b'{"Item": {}}') == {"Item": {}}
     # AND only the large one was parsed paused
     assert seen == [False, True]
+    assert gc.isenabled()
+
+
+VALIDATED: list[bool] = []
+
+
+class Watched(BaseModel):
+    pk: str
+    sk: int
+
+    @field_validator("pk")
+    @classmethod
+    def _note(cls, value: str) -> str:
+        VALIDATED.append(gc.isenabled())
+        return value
+
+
+@pytest.mark.usefixtures("collector_on")
+def test_a_service_reads_paused_and_hands_items_over_with_the_collector_on(
+    service: DynamoDBService, table: str
+) -> None:
+    # GIVEN stored items
+    service.batch_write_items([{"pk": "a", "sk": n} for n in range(3)], table)
+    VALIDATED.clear()
+    # WHEN they are streamed into models, the caller checking the collector per item
+    stream = service.iter_query("pk = :p", {":p": "a"}, table, model=Watched)
+    between = [gc.isenabled() for _ in stream]
+    # THEN validation ran in the core's step, paused, and the caller's loop ran with it on
+    assert VALIDATED == [False, False, False]
+    assert between == [True, True, True]
     assert gc.isenabled()

@@ -31,6 +31,7 @@ from ._connection import (
 )
 from ._driver import Driver
 from ._fastread import SERVICE_CALL
+from ._gcpause import advance
 from ._protocol import (
     INSTRUCTIONS,
     Call,
@@ -40,7 +41,6 @@ from ._protocol import (
     Sleep,
     Steps,
     Stream,
-    resume,
 )
 from ._wire import AsyncLeanSender
 from ._wire.source import light_source
@@ -197,9 +197,9 @@ class AwaitingDriver(Driver):
 
     async def _run(self, steps: Steps[T]) -> T:
         try:
-            instruction = next(steps)
+            instruction = advance(steps)
             while True:
-                instruction = resume(steps, *await self._outcome(instruction))
+                instruction = advance(steps, *await self._outcome(instruction))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
         finally:
@@ -207,7 +207,7 @@ class AwaitingDriver(Driver):
 
     def _stream(self, stream: Stream) -> AsyncIterator[Any]:
         try:
-            first: Any = next(stream)
+            first: Any = advance(stream)
         except StopIteration:
             first = None
         return self._pump(stream, first)
@@ -217,9 +217,9 @@ class AwaitingDriver(Driver):
             while step is not None:
                 if type(step) not in INSTRUCTIONS:
                     yield step
-                    step = next(stream)
+                    step = advance(stream)
                 else:
-                    step = resume(stream, *await self._outcome(step))
+                    step = advance(stream, *await self._outcome(step))
         except StopIteration:
             return
         finally:

@@ -18,7 +18,8 @@ from . import _fastread
 from ._connection import botocore_config, cache_user_agent, check_crc32, client_settings, session
 from ._driver import Driver
 from ._fastread import SERVICE_CALL
-from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream, resume
+from ._gcpause import advance
+from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream
 from ._wire import LeanSender
 from ._wire.source import light_source
 from ._wire.watch import Watch
@@ -156,9 +157,9 @@ class BlockingDriver(Driver):
 
     def _run(self, steps: Steps[T]) -> T:
         try:
-            instruction = next(steps)
+            instruction = advance(steps)
             while True:
-                instruction = resume(steps, *self._outcome(instruction))
+                instruction = advance(steps, *self._outcome(instruction))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
         finally:
@@ -168,7 +169,7 @@ class BlockingDriver(Driver):
 
     def _stream(self, stream: Stream) -> Iterator[Any]:
         try:
-            first = next(stream)
+            first = advance(stream)
         except StopIteration:
             return iter(())
         return self._pump(stream, first)
@@ -178,9 +179,9 @@ class BlockingDriver(Driver):
             while True:
                 if type(step) not in INSTRUCTIONS:
                     yield step
-                    step = next(stream)
+                    step = advance(stream)
                 else:
-                    step = resume(stream, *self._outcome(step))
+                    step = advance(stream, *self._outcome(step))
         except StopIteration:
             return
         finally:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from ._gcpause import each
 from ._keys import KeySchema, KeySchemaError
 from ._observe import Operation
 from ._protocol import Call, Response, Sleep, Steps
@@ -165,7 +164,7 @@ class CoreBase:
     def items_of(self, op: Operation, wires: list[Any]) -> list[Item]:
         """Decode a page's wire items; count them."""
         op.count("items", len(wires))
-        return each(self.decode, wires)
+        return list(map(self.decode, wires))
 
     def decoder(self, model: type[BaseModel] | None) -> Callable[[Any], Item]:
         """The decoder of wire items read as ``model``: exact decimals when it has them."""
@@ -201,7 +200,7 @@ class CoreBase:
     ) -> Steps[list[M]]:
         """Decode and validate a whole result (a page, a batch); count the items."""
         op.count("items", len(wires))
-        items = each(self.decoder(model), wires)
+        items = list(map(self.decoder(model), wires))
         models, misfit = yield from self.typed(op, model, items, key_names, keys)
         if misfit is not None:
             raise misfit

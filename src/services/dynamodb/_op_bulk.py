@@ -16,7 +16,6 @@ from ._batching import (
     write_call,
 )
 from ._core import CoreBase
-from ._gcpause import whole
 from ._keys import KeySchema
 from ._observe import Operation
 from ._protocol import Call, Response, Steps
@@ -37,13 +36,7 @@ from .dynamodb_models import (
 
 
 def _wires(values: Sequence[ItemOrModel], what: str) -> list[Wire]:
-    given = listed(values, what)
-    return whole(_encoded, (given, what), len(given))
-
-
-def _encoded(batch: tuple[Sequence[ItemOrModel], str]) -> list[Wire]:
-    values, what = batch
-    return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(values)]
+    return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(listed(values, what))]
 
 
 def _target(request: Mapping[str, Any]) -> Mapping[str, Any]:

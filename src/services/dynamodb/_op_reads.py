@@ -12,7 +12,6 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ._core import CoreBase
 from ._cursors import decode_cursor, encode_cursor
-from ._gcpause import each
 from ._observe import Operation
 from ._paging import TOKENS, PageLoop, Sizing, segment_requests
 from ._protocol import INSTRUCTIONS, Fanout, Response, Steps, Stream
@@ -149,7 +148,7 @@ class ReadSteps(CoreBase):
         yielded, decode = 0, self.decoder(model)
         try:
             while (page := (yield from reader.next_page(self, op))) is not None:
-                decoded = each(decode, page)
+                decoded = list(map(decode, page))
                 items: list[Item] | list[M] = decoded
                 misfit = None
                 if model is not None:

@@ -79,8 +79,3 @@ Steps: TypeAlias = Generator[Instruction, Any, T]
 """An operation: yields instructions, returns its result."""
 Stream: TypeAlias = Generator["Instruction | dict[str, Any] | BaseModel", Any, None]
 """A streaming read: yields instructions, and each item (a ``dict``, or a model) for the caller."""
-
-
-def resume(steps: Generator[Any, Any, Any], outcome: Any, failure: Exception | None) -> Any:
-    """Hand an instruction's outcome (or its failure) back; return what ``steps`` yields next."""
-    return steps.send(outcome) if failure is None else steps.throw(failure)

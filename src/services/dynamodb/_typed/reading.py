@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .._gcpause import whole
 from .._values import item_decoder
 from ..dynamodb_models import Item, Numbers
 from .errors import ItemValidationError, error_for, field_error
@@ -119,7 +118,7 @@ def validate_page(
     """
     page = reader(model).page
     try:
-        return whole(partial(page.validate_python, strict=False), items, len(items)), None
+        return page.validate_python(items, strict=False), None
     except ValidationError as error:
         errors = error.errors(include_url=False, include_context=False, include_input=False)
     bad = min(int(found["loc"][0]) for found in errors)

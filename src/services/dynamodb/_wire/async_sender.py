@@ -121,9 +121,6 @@ class AsyncLeanSender:
                 break
             logger.debug("%s: retrying in %.3f s (attempt %d)", operation, delay, attempts.count)
             await self._sleep(delay)
-        if response is None:
-            raise result
-        attempts.ended(response.status)
         return wire.finish(response, outcome, result, attempts)
 
     @staticmethod

@@ -173,13 +173,17 @@ class Wire:
 
     @staticmethod
     def finish(
-        response: Response, outcome: Outcome, result: Any, attempts: Attempts
+        response: Response | None, outcome: Outcome, result: Any, attempts: Attempts
     ) -> dict[str, Any]:
         """Return the final ``result`` with botocore's retry metadata, or raise it.
 
-        A damaged body (its ``x-amz-crc32`` does not match, as ``judge`` found) on the
+        No response (a network failure): ``result`` is botocore's exception, raised. A
+        damaged body (its ``x-amz-crc32`` does not match, as ``judge`` found) on the
         final attempt raises ``ChecksumError``, as the service's ``after-call`` check does.
         """
+        if response is None:
+            raise result
+        attempts.ended(response.status)
         parsed: dict[str, Any] = getattr(result, "response", result)
         metadata: dict[str, Any] = parsed["ResponseMetadata"]
         metadata.update(attempts.metadata)

@@ -95,9 +95,6 @@ class LeanSender:
                 break
             logger.debug("%s: retrying in %.3f s (attempt %d)", operation, delay, attempts.count)
             self._sleep(delay)
-        if response is None:
-            raise result
-        attempts.ended(response.status)
         return self._wire.finish(response, outcome, result, attempts)
 
     def _attempt(self, operation: str, body: bytes) -> tuple[Response | None, Outcome, Any]:

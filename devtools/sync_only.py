@@ -25,6 +25,7 @@ TEST_TOOLS = (
     "hypothesis",
     "jedi",
     "ruff",
+    "trustme",
 )
 ASYNC_ONLY = ("aiobotocore", "aiohttp")
 

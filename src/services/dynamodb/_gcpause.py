@@ -23,24 +23,35 @@ application that does this at start-up, as some servers do, is safe).
 from __future__ import annotations
 
 import gc
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
 
 import orjson
+
+T = TypeVar("T")
 
 LARGE_BODY = 32 * 1024
 """Bytes from which a response body is parsed with the collector paused."""
 
 
-def loads(body: bytes) -> Any:
-    """``orjson.loads(body)``, with the collector paused when the body is large."""
-    if len(body) < LARGE_BODY or not gc.isenabled():
-        return orjson.loads(body)
+def _paused(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` with the collector paused, if it was on."""
+    if not gc.isenabled():
+        return function(*args)
     gc.disable()
     try:
-        return orjson.loads(body)
+        return function(*args)
     finally:
         gc.enable()
+
+
+def loads(body: bytes) -> Any:
+    """``orjson.loads(body)``, with the collector paused when the body is large."""
+    return orjson.loads(body) if len(body) < LARGE_BODY else _paused(orjson.loads, body)
+
+
+def _resume(steps: Generator[Any, Any, Any], outcome: Any, failure: Exception | None) -> Any:
+    return steps.send(outcome) if failure is None else steps.throw(failure)
 
 
 def advance(
@@ -50,10 +61,4 @@ def advance(
 
     The first call (no outcome) starts it. The collector is paused while the step runs.
     """
-    if not gc.isenabled():
-        return steps.send(outcome) if failure is None else steps.throw(failure)
-    gc.disable()
-    try:
-        return steps.send(outcome) if failure is None else steps.throw(failure)
-    finally:
-        gc.enable()
+    return _paused(_resume, steps, outcome, failure)

@@ -243,22 +243,22 @@ class RetryPolicy:
             return Decision(None, metadata), 0
         if not is_retryable(operation, outcome, self.rules):
             return Decision(None, metadata), 0
-        cost = self._cost(operation, outcome)
+        throttled = is_throttling(operation, outcome, self.rules)
+        cost = self._cost(throttled, outcome)
         if not self.quota.acquire(cost):
             metadata["RetryQuotaReached"] = True
             return Decision(None, metadata), 0
-        return Decision(self._delay(operation, attempt, outcome), metadata), cost
+        return Decision(self._delay(throttled, attempt, outcome), metadata), cost
 
-    def _cost(self, operation: str, outcome: Outcome) -> int:
+    def _cost(self, throttled: bool, outcome: Outcome) -> int:
         rules = self.rules
-        if is_throttling(operation, outcome, rules):
+        if throttled:
             return rules.throttling_cost
         timeout = isinstance(outcome.exception, ConnectTimeoutError | ReadTimeoutError)
         return rules.timeout_cost if timeout else rules.retry_cost
 
-    def _delay(self, operation: str, attempt: int, outcome: Outcome) -> float:
+    def _delay(self, throttled: bool, attempt: int, outcome: Outcome) -> float:
         rules = self.rules
-        throttled = is_throttling(operation, outcome, rules)
         scale = rules.throttling_scale if throttled else rules.other_scale
         delay = backoff(attempt, self._random, scale)
         asked = retry_after(outcome.retry_after) if rules.retry_after else None

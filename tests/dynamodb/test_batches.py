@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from botocore.stub import Stubber
+from pydantic import BaseModel, field_serializer
+from pydantic_core import PydanticSerializationError
 
 from src.services.dynamodb import _batching
 from src.services.dynamodb.dynamodb_models import (
@@ -490,11 +492,14 @@ def test_backoff_is_full_jitter_doubling_up_to_a_cap() -> None:
         ({"pk": "u", "sk": "7"}, r"items\[30\]: key attribute 'sk' must be N, not S"),
         ({"pk": "", "sk": 7}, r"items\[30\]: key attribute 'pk' is empty"),
         ({"pk": "u", "sk": 7, "blob": "x" * (400 * 1024)}, r"items\[30\] is about"),
+        ({"pk": "u", "sk": 7, "price": float("nan")}, r"^items\[30\]: attribute 'price': NaN"),
+        ({"pk": "u", "sk": 7, "tags": set()}, r"^items\[30\]: attribute 'tags': "),
+        ({}, r"^items\[30\] is empty$"),
     ],
-    ids=["wrong-key-type", "empty-key", "over-400-kb"],
+    ids=["wrong-key-type", "empty-key", "over-400-kb", "nan", "empty-set", "empty"],
 )
 def test_a_late_item_dynamodb_would_refuse_stops_the_batch_before_anything_is_written(
-    service: DynamoDBService, table: str, bad: dict[str, Any], message: str
+    service: DynamoDBService, table: str, bad: Any, message: str
 ) -> None:
     writes = requests_of(service, "BatchWriteItem")
     # GIVEN 40 items whose 31st DynamoDB would refuse (after the first 25 were written)
@@ -504,3 +509,43 @@ def test_a_late_item_dynamodb_would_refuse_stops_the_batch_before_anything_is_wr
     with pytest.raises(ValueError, match=message):
         service.batch_write_items(items)
     assert writes == [] and service.scan() == []
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        ({"pk": "u", "sk": float("inf")}, ValueError, r"^keys\[2\]: attribute 'sk': NaN"),
+        ({"pk": "u", "sk": object()}, TypeError, r"^keys\[2\]: attribute 'sk': "),
+        ({"pk": "u"}, ValueError, r"^keys\[2\] has attributes \['pk'\], keys\[0\] has"),
+        ({"pk": "u", "id": 7}, ValueError, r"^keys\[2\] has attributes \['id', 'pk'\], keys"),
+        ([("pk", "u")], TypeError, r"^keys\[2\] must be a dict of attribute names to values"),
+    ],
+    ids=["inf", "unstorable", "missing-attribute", "other-attribute", "not-a-dict"],
+)
+def test_a_bad_key_in_a_batch_get_is_named_by_its_index_before_any_request(
+    service: DynamoDBService, table: str, bad: Any, error: type[Exception], message: str
+) -> None:
+    reads = requests_of(service, "BatchGetItem")
+    # GIVEN keys whose third cannot be sent
+    keys: list[dict[str, Any]] = [{"pk": "u", "sk": 1}, {"pk": "u", "sk": 2}, bad]
+    # WHEN they are read THEN the error names keys[2], and no request was sent
+    with pytest.raises(error, match=message):
+        service.batch_get_items(keys)
+    assert reads == []
+
+
+def test_a_model_serializer_error_in_a_batch_propagates_as_it_is(
+    service: DynamoDBService, table: str
+) -> None:
+    class Broken(BaseModel):
+        pk: str
+        sk: int
+
+        @field_serializer("sk")
+        def refuse(self, value: int) -> int:
+            raise RuntimeError("the model's own serializer refused")
+
+    # GIVEN a model whose own serializer raises WHEN it is written in a batch
+    # THEN its own error comes out unchanged (not re-said as the encoder's)
+    with pytest.raises(PydanticSerializationError, match="the model's own serializer refused"):
+        service.batch_write_items([{"pk": "u", "sk": 1}, Broken(pk="u", sk=2)])

@@ -100,12 +100,23 @@ def unwritten(table: str) -> Callable[[Response], list[Any]]:
 
 
 class Reads:
-    """The found items of a batch get, by key fingerprint, and how to ask for more keys."""
+    """The found items of a batch get, by key fingerprint, and how to ask for more keys.
 
-    def __init__(self, table: str, names: Sequence[str], extra: Mapping[str, Any]) -> None:
+    Items are decoded as their response arrives, in the core's step: their wire form is
+    gone before the next I/O, so the cyclic collector never walks it (``_gcpause``).
+    """
+
+    def __init__(
+        self,
+        table: str,
+        names: Sequence[str],
+        extra: Mapping[str, Any],
+        decode: Callable[[Any], Any],
+    ) -> None:
         self._table = table
         self._names = names
         self._extra = extra
+        self._decode = decode
         self.found: dict[Hashable, Any] = {}
 
     def call(self, keys: list[Any]) -> Call:
@@ -118,8 +129,8 @@ class Reads:
 
     def leftovers(self, response: Response) -> list[Any]:
         """Keep the items found; return the keys handed back unprocessed."""
-        names, found = self._names, self.found
+        names, found, decode = self._names, self.found, self._decode
         for item in response.get("Responses", {}).get(self._table, []):
-            found[key_fingerprint(item, names)] = item
+            found[key_fingerprint(item, names)] = decode(item)
         unprocessed = response.get("UnprocessedKeys", {}).get(self._table)
         return list(unprocessed["Keys"]) if unprocessed else []

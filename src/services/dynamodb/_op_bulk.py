@@ -36,7 +36,38 @@ from .dynamodb_models import (
 
 
 def _wires(values: Sequence[ItemOrModel], what: str) -> list[Wire]:
-    return [to_wire_item(value, f"{what}[{i}]") for i, value in enumerate(listed(values, what))]
+    """Each item (or key) in attribute-value form; a refusal names the item by its index."""
+    wires: list[Wire] = []
+    for index, value in enumerate(listed(values, what)):
+        try:
+            wires.append(to_wire_item(value, what))
+        except (TypeError, ValueError) as error:
+            raise _at(error, what, index) from None
+    return wires
+
+
+def _at(error: Exception, what: str, index: int) -> Exception:
+    """``error`` re-said for ``what[index]``: ``items[3] is empty``, ``items[3]: attribute…``.
+
+    Only the plain ``TypeError``/``ValueError`` of the encoder are re-said; any other
+    (a model serializer's own error, say) is returned as it is.
+    """
+    if type(error) not in (TypeError, ValueError):
+        return error
+    message = str(error)
+    if message.startswith(f"{what} "):
+        return type(error)(f"{what}[{index}]{message[len(what) :]}")
+    return type(error)(f"{what}[{index}]: {message}")
+
+
+def _fingerprint(wire: Mapping[str, Any], names: list[str], index: int) -> Hashable:
+    """The key fingerprint of ``keys[index]``, which must have exactly ``names``."""
+    if len(wire) == len(names):
+        try:
+            return key_fingerprint(wire, names)
+        except KeyError:
+            pass
+    raise ValueError(f"keys[{index}] has attributes {sorted(wire)}, keys[0] has {names}")
 
 
 def _target(request: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -161,14 +192,10 @@ class BulkSteps(CoreBase):
             names = sorted(wires[0])
             first: dict[Hashable, int] = {}
             for index, wire in enumerate(wires):
-                if sorted(wire) != names:
-                    raise ValueError(
-                        f"keys[{index}] has attributes {sorted(wire)}, keys[0] has {names}"
-                    )
-                first.setdefault(key_fingerprint(wire), index)
+                first.setdefault(_fingerprint(wire, names, index), index)
             projection = projection_request(projection_expression, expression_attribute_names)
             project_keys(projection, names)
-            reads = Reads(op.table, names, {**extra, **projection})
+            reads = Reads(op.table, names, {**extra, **projection}, self.decoder(model))
             left = yield from resend_rounds(
                 op,
                 [wires[i] for i in first.values()],
@@ -179,11 +206,12 @@ class BulkSteps(CoreBase):
                 jitter=self.jitter,
             )
             found = [reads.found[f] for f in first if f in reads.found]
-            items: list[Item] | list[M] = (
-                self.items_of(op, found)
-                if model is None
-                else (yield from self.models_of(op, model, found, names))
-            )
+            op.count("items", len(found))
+            items: list[Item] | list[M] = found
+            if model is not None:
+                items, misfit = yield from self.typed(op, model, found, names)
+                if misfit is not None:
+                    raise misfit
             if left:
                 missed = sorted(first[key_fingerprint(wire)] for wire in left)
                 raise UnprocessedKeysError(

@@ -162,3 +162,56 @@ def test_a_stubber_or_a_hook_on_the_client_sees_a_lean_services_calls(moto_url: 
         with pytest.raises(service.exceptions.ResourceNotFoundException):
             service.get_item({"pk": "x", "sk": 1}, "no-such-table")
         assert seen == ["AWSPreparedRequest"]
+
+
+def _parsing_watched(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Note whether the collector is on each time a body is parsed (``orjson.loads``)."""
+    import gc
+
+    import orjson
+
+    seen: list[bool] = []
+    real = orjson.loads
+
+    def watched(body: bytes | str) -> object:
+        seen.append(gc.isenabled())
+        return real(body)
+
+    monkeypatch.setattr(orjson, "loads", watched)
+    return seen
+
+
+@pytest.mark.async_twin
+def test_lean_bodies_are_parsed_in_the_core_step_with_the_collector_paused(
+    moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import gc
+
+    from src.services.dynamodb.async_dynamodb_service import AsyncDynamoDBService
+
+    table = f"lean-gc-{uuid.uuid4().hex}"
+    logger = logging.getLogger(LOGGER)
+    assert gc.isenabled()
+    with (
+        DynamoDBService(logger, _config(moto_url, "botocore")) as plain,
+        DynamoDBService(logger, _config(moto_url, "lean")) as lean,
+    ):
+        plain.create_table(table, KEY_SCHEMA, ATTRIBUTES)
+        plain.batch_write_items([{"pk": "a", "sk": n} for n in range(3)], table)
+        # GIVEN small bodies (parsed with the collector on, were they parsed in the sender)
+        seen = _parsing_watched(monkeypatch)
+        # WHEN each twin reads on the lean path
+        assert lean.get_item({"pk": "a", "sk": 1}, table) == {"pk": "a", "sk": 1}
+        assert len(lean.query("pk = :p", {":p": "a"}, table)) == 3
+        assert len(lean.batch_get_items([{"pk": "a", "sk": 2}], table)) == 1
+
+        async def run() -> int:
+            async with AsyncDynamoDBService(logger, _config(moto_url, "lean")) as twin:
+                await twin.put_item({"pk": "b", "sk": 1}, table)
+                return len(await twin.query("pk = :p", {":p": "a"}, table))
+
+        assert asyncio.run(run()) == 3
+    # THEN every body was parsed in a core step, paused, and the collector is back on
+    assert seen and not any(seen)
+    assert gc.isenabled()

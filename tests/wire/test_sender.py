@@ -356,8 +356,21 @@ def test_bodies_are_botocores_json_and_refuse_what_it_cannot_send() -> None:
 
 def test_bodies_botocore_parses_to_nothing() -> None:
     for body in (b"", b"not json", b"[1]"):
-        parsed = parse_success("GetItem", Response(200, "OK", {}, body, True))
+        parsed = parse_success("GetItem", Response(200, "OK", {}, body, True)).read()
         assert parsed == {"ResponseMetadata": {"HTTPStatusCode": 200, "HTTPHeaders": {}}}
+
+
+def test_a_success_is_parsed_when_read_and_only_once() -> None:
+    # GIVEN a 2xx answer with an item
+    body = b'{"Item": {"pk": {"S": "a"}}}'
+    unread = parse_success("GetItem", Response(200, "OK", {"x-amzn-requestid": "R"}, body, True))
+    # THEN before it is read it holds only its metadata
+    assert list(unread) == ["ResponseMetadata"]
+    assert unread["ResponseMetadata"]["RequestId"] == "R"
+    # WHEN it is read (twice) THEN it is complete, and the second read changes nothing
+    first = dict(unread.read())
+    assert unread.read() is unread
+    assert first == dict(unread) and unread["Item"] == {"pk": {"S": "a"}}
 
 
 def test_endpoints() -> None:

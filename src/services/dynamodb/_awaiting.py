@@ -258,7 +258,7 @@ class AwaitingDriver(Driver):
         marked = SERVICE_CALL.set(True)
         try:
             if isinstance(sender, AsyncLeanSender):
-                return await sender.send(call.operation, call.params)
+                return await sender.send_unread(call.operation, call.params)
             return await sender._make_api_call(call.operation, call.params)
         finally:
             SERVICE_CALL.reset(marked)

@@ -206,7 +206,7 @@ class BlockingDriver(Driver):
     def _send(self, call: Call) -> dict[str, Any]:
         lean = self._lean
         if lean is not None and self._unhooked(call.operation):
-            return lean.send(call.operation, call.params)
+            return lean.send_unread(call.operation, call.params)
         client = self._client or self.client
         marked = SERVICE_CALL.set(True)
         try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ._protocol import Fanout, Instruction
+from ._protocol import Fanout, Instruction, Unread
 from ._typed import ItemValidationError
 
 _ECHOES_REQUEST = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
@@ -101,6 +101,8 @@ class Operation:
         responses = outcome if type(instruction) is Fanout else (outcome,)
         self.count("requests", len(responses))
         for response in responses:
+            if type(response) is Unread:
+                response.read()
             self.consumed(response)
         return outcome
 

@@ -10,7 +10,7 @@ awaits aiobotocore; the operations themselves never touch the network, a clock o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
@@ -18,6 +18,33 @@ T = TypeVar("T")
 
 Response: TypeAlias = dict[str, Any]
 """botocore's parsed answer to one call (items still in attribute-value form)."""
+
+
+class Unread(dict[str, Any]):
+    """A response whose body is parsed when the core takes it (``read``), in its step.
+
+    The lean senders answer a successful call with its ``ResponseMetadata`` and keep the
+    body's bytes; ``Operation.exchange`` reads it inside the core's step, where the cyclic
+    collector is paused (``_gcpause``). A page is then parsed, decoded and its wire form
+    gone before the collector next runs, so the collector never walks it.
+    """
+
+    __slots__ = ("_body", "_parse")
+
+    def __init__(
+        self, metadata: dict[str, Any], body: bytes, parse: Callable[[bytes], dict[str, Any]]
+    ) -> None:
+        super().__init__(ResponseMetadata=metadata)
+        self._body: bytes | None = body
+        self._parse = parse
+
+    def read(self) -> Response:
+        """Add the body's fields (once); return the response, now complete."""
+        if self._body is not None:
+            body, self._body = self._body, None
+            self.update(self._parse(body))
+        return self
+
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

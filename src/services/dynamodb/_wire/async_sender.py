@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ConnectionError, HTTPClientError
 
+from .._protocol import Unread
 from ..dynamodb_models import DynamoDBConfig
 from .async_pool import AsyncPool
 from .calls import Settings, Wire, encode, endpoint, refuse_other, settings
@@ -107,6 +108,10 @@ class AsyncLeanSender:
 
     async def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Send one call as ``await client._make_api_call(operation, params)`` would."""
+        return (await self.send_unread(operation, params)).read()
+
+    async def send_unread(self, operation: str, params: Mapping[str, Any]) -> Unread:
+        """``send``, leaving a success's body for the core to read in its step (``Unread``)."""
         refuse_other(operation)
         credentials = self._source.credentials
         no_credentials(credentials)

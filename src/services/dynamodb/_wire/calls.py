@@ -21,6 +21,7 @@ from botocore.exceptions import ChecksumError, ClientError
 
 from .._fastread import READ_OPERATIONS
 from .._gcpause import loads
+from .._protocol import Unread
 from ..dynamodb_models import DynamoDBConfig
 from .errors import attribute_map, client_error, parse_error
 from .http11 import Response
@@ -174,7 +175,7 @@ class Wire:
     @staticmethod
     def finish(
         response: Response | None, outcome: Outcome, result: Any, attempts: Attempts
-    ) -> dict[str, Any]:
+    ) -> Unread:
         """Return the final ``result`` with botocore's retry metadata, or raise it.
 
         No response (a network failure): ``result`` is botocore's exception, raised. A
@@ -184,7 +185,7 @@ class Wire:
         if response is None:
             raise result
         attempts.ended(response.status)
-        parsed: dict[str, Any] = getattr(result, "response", result)
+        parsed: Unread = getattr(result, "response", result)
         metadata: dict[str, Any] = parsed["ResponseMetadata"]
         metadata.update(attempts.metadata)
         metadata["RetryAttempts"] = attempts.count - 1
@@ -208,23 +209,38 @@ def crc32_mismatch(headers: Mapping[str, str], body: bytes) -> bool:
     return not expected.isdigit() or int(expected) != zlib.crc32(body) & 0xFFFFFFFF
 
 
-def parse_success(operation: str, response: Response) -> dict[str, Any]:
-    """The dict botocore and the service's fast-read hook make of a 2xx response."""
+def parse_success(operation: str, response: Response) -> Unread:
+    """The dict botocore and the service's fast-read hook make of a 2xx response.
+
+    Its ``ResponseMetadata`` is there at once; the body's fields are added by ``read()``,
+    which the core calls in its step (``_protocol.Unread``).
+    """
     metadata: dict[str, Any] = {}
     if "x-amzn-requestid" in response.headers:
         metadata["RequestId"] = response.headers["x-amzn-requestid"]
     metadata.update(HTTPStatusCode=response.status, HTTPHeaders=dict(response.headers))
+    parse = _read_body if operation in FAST_READS else _written_body
+    return Unread(metadata, response.body, parse)
+
+
+def _parsed(body: bytes) -> dict[str, Any]:
     try:
-        body = loads(response.body) if response.body else {}
+        parsed = loads(body) if body else {}
     except orjson.JSONDecodeError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    if operation in FAST_READS:
-        _fast_read_keys(body)
-    else:
-        _written_keys(body)
-    return {"ResponseMetadata": metadata, **body}
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _read_body(body: bytes) -> dict[str, Any]:
+    parsed = _parsed(body)
+    _fast_read_keys(parsed)
+    return parsed
+
+
+def _written_body(body: bytes) -> dict[str, Any]:
+    parsed = _parsed(body)
+    _written_keys(parsed)
+    return parsed
 
 
 def _fast_read_keys(body: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ConnectionError, HTTPClientError
 
+from .._protocol import Unread
 from ..dynamodb_models import DynamoDBConfig
 from .calls import Wire, encode, endpoint, refuse_other, settings
 from .http11 import Response
@@ -84,6 +85,10 @@ class LeanSender:
 
     def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Send one call as ``client._make_api_call(operation, params)`` would."""
+        return self.send_unread(operation, params).read()
+
+    def send_unread(self, operation: str, params: Mapping[str, Any]) -> Unread:
+        """``send``, leaving a success's body for the core to read in its step (``Unread``)."""
         refuse_other(operation)
         no_credentials(self._credentials)
         body = encode(operation, params)

@@ -71,10 +71,13 @@ def positions(
     """
     found: dict[Hashable, int] = {}
     names = sorted(schema.names)
+    check = schema.check
     for index, wire in enumerate(wires):
-        schema.check(wire, f"{what}[{index}]", key_only=key_only)
-        fingerprint = key_fingerprint(wire, names)
-        first = found.setdefault(fingerprint, index)
+        try:
+            check(wire, what, key_only=key_only)
+        except KeySchemaError:
+            check(wire, f"{what}[{index}]", key_only=key_only)  # its name, made on refusal
+        first = found.setdefault(key_fingerprint(wire, names), index)
         if first != index and not key_only:
             raise KeySchemaError(f"{what}[{index}] has the same primary key as {what}[{first}]")
     return found

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import orjson
 from pydantic import BaseModel
 
+from ._shapes import ShapeDecoder
 from .dynamodb_models import Item, ItemIn, ItemOrModel, Numbers
 
 if TYPE_CHECKING:
@@ -246,12 +247,13 @@ def _binary(raw: bytes | str) -> bytes:
     return raw if type(raw) is bytes else b64decode(raw)
 
 
-class _Decoder:
+class _Decoder(ShapeDecoder):
     """Attribute value to Python value, with one way of reading numbers.
 
     It reads botocore's form (binary already ``bytes``) and DynamoDB JSON as the wire,
-    Streams records and Lambda events carry it (binary as base64 text) alike; one table
-    lookup per attribute does the rest.
+    Streams records and Lambda events carry it (binary as base64 text) alike. ``item``
+    (``ShapeDecoder``'s) reads items of a shape seen before through a function compiled
+    for it; ``map``, one table lookup per attribute, reads any other item, and nested maps.
     """
 
     def __init__(self, number: Callable[[str], Any]) -> None:
@@ -264,15 +266,13 @@ class _Decoder:
             "SS": set,
             "NS": lambda values: {number(v) for v in values},
             "BS": lambda values: {_binary(v) for v in values},
-            "M": self.item,
+            "M": self.map,
             "L": self._list,
         }
+        super().__init__(self._by_tag, self.map)
 
-    def item(self, wire: Mapping[str, Mapping[str, Any]]) -> Item:
-        """Return a wire item (or map) as Python values (strings, the most common, inline).
-
-        Plain loops: on CPython 3.11 they beat a nested comprehension here.
-        """
+    def map(self, wire: Mapping[str, Mapping[str, Any]]) -> Item:
+        """Return a wire map as Python values: plain loops (on 3.11 they beat a comprehension)."""
         by_tag = self._by_tag
         item: Item = {}
         for name, value in wire.items():

@@ -202,7 +202,7 @@ def to_wire_item(item: ItemOrModel, what: str = "item") -> Wire:
 
     A Pydantic model is stored as ``_typed.to_item`` makes it: by alias, ``None`` left out.
     """
-    if isinstance(item, Mapping):
+    if type(item) is dict or isinstance(item, Mapping):  # a dict skips the ABC check
         wire = to_wire_map(item)
     elif isinstance(item, BaseModel):
         wire = _model_writer()(item)

@@ -11,10 +11,11 @@ So the collector is paused while the core takes a step (``advance``: checks, enc
 parsing, decoding and validating pages, the operation's log records) and while a large
 response body is parsed outside a step (``loads``, botocore's fast-read hook). On the lean
 path a body is parsed inside the step that decodes it (``_protocol.Unread``): its wire
-form is made and dropped within one pause, so no collection ever walks it. No I/O happens in a step; the drivers do it between steps,
-with the collector on, and a stream hands its items to the caller between steps too. A
-model's own validators and serializers, and the log handlers of an operation's records,
-run in the pause; a step lasts microseconds to milliseconds.
+form is made and dropped within one pause, so no collection ever walks it. No I/O happens
+in a step; the drivers do it between steps, with the collector on, and a stream hands its
+items to the caller between steps too. A model's own validators and serializers, and the
+log handlers of an operation's records, run in the pause; a step lasts microseconds to
+milliseconds.
 
 Pausing is ``gc.disable()`` then ``gc.enable()``, and only when the collector was on: an
 application that turned it off keeps it off. One race is knowingly left: another thread

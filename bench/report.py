@@ -427,5 +427,6 @@ def to_json(results: Results) -> dict[str, Any]:
     }
 
 
-def write_json(results: Results, path: Path) -> None:
-    path.write_text(json.dumps(to_json(results), indent=2, allow_nan=True) + "\n")
+def write_json(results: Results, path: Path, extra: dict[str, Any] | None = None) -> None:
+    """Write ``to_json(results)``, with ``extra`` sections (``paired``) added at its end."""
+    path.write_text(json.dumps(to_json(results) | (extra or {}), indent=2, allow_nan=True) + "\n")

@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from bench.coldstart import ColdStartError, run_cold_start
 from bench.data import HASH_KEY, QUERY_PARTITION, RANGE_KEY, Dataset, Keys, Sizes
+from bench.pairing import paired, paired_table
 from bench.peers import (
     CONCURRENCY,
     CONTENDERS,
@@ -406,8 +407,9 @@ def main(argv: list[str] | None = None) -> int:
             if os.environ.get(ENDPOINT_ENV):
                 bench.drop_tables()
     results.meta["elapsed_s"] = round(time.perf_counter() - started, 1)
-    write_json(results, args.output)
+    write_json(results, args.output, {"paired": paired(results)})
     sys.stdout.write(markdown(results))
+    sys.stdout.write("\n".join(paired_table(results)) + "\n")
     log(f"wrote {args.output} ({results.meta['elapsed_s']} s in all)")
     return 0
 

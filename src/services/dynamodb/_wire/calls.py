@@ -12,6 +12,7 @@ import time
 import zlib
 from base64 import b64encode
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -219,27 +220,19 @@ def parse_success(operation: str, response: Response) -> Unread:
     if "x-amzn-requestid" in response.headers:
         metadata["RequestId"] = response.headers["x-amzn-requestid"]
     metadata.update(HTTPStatusCode=response.status, HTTPHeaders=dict(response.headers))
-    parse = _read_body if operation in FAST_READS else _written_body
-    return Unread(metadata, response.body, parse)
+    in_botocore_form = _fast_read_keys if operation in FAST_READS else _written_keys
+    return Unread(metadata, response.body, partial(_parsed, keys=in_botocore_form))
 
 
-def _parsed(body: bytes) -> dict[str, Any]:
+def _parsed(body: bytes, keys: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The body's fields (none for what botocore parses to nothing), ``keys`` applied."""
     try:
         parsed = loads(body) if body else {}
     except orjson.JSONDecodeError:
         return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _read_body(body: bytes) -> dict[str, Any]:
-    parsed = _parsed(body)
-    _fast_read_keys(parsed)
-    return parsed
-
-
-def _written_body(body: bytes) -> dict[str, Any]:
-    parsed = _parsed(body)
-    _written_keys(parsed)
+    if not isinstance(parsed, dict):
+        return {}
+    keys(parsed)
     return parsed
 
 

@@ -7,6 +7,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -76,6 +77,26 @@ def partial(status: int, body: bytes, cut: int, *, rst: bool) -> Action:
         if rst:
             reset(sock, request)
         return False
+
+    return action
+
+
+def trickle(body: bytes, pieces: int, gap: float, *, stall: float = 0.0) -> Action:
+    """Send the response in ``pieces`` parts, ``gap`` seconds apart; ``stall`` before the last.
+
+    Every gap under the read timeout keeps the call alive however long the whole takes,
+    as a blocking socket's timeout counts per read; a ``stall`` over it times the call out.
+    """
+
+    def action(sock: socket.socket, request: bytes) -> bool:
+        whole = response_bytes(200, body)
+        size = -(-len(whole) // pieces)
+        parts = [whole[start : start + size] for start in range(0, len(whole), size)]
+        for index, part in enumerate(parts):
+            if index:
+                time.sleep(stall if stall and index == len(parts) - 1 else gap)
+            sock.sendall(part)
+        return True
 
     return action
 

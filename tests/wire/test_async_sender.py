@@ -21,6 +21,7 @@ from botocore.exceptions import (
 
 from src.services.dynamodb import _wire
 from src.services.dynamodb._wire import AsyncLeanSender, LeanSender
+from src.services.dynamodb._wire.async_pool import AsyncConnection
 
 from .support import (
     SECRET,
@@ -37,6 +38,7 @@ from .support import (
     reset,
     respond,
     response_bytes,
+    trickle,
 )
 from .test_faults import CANCELLED, GET, ITEM, SERVER_ERROR, THROTTLED
 
@@ -99,6 +101,36 @@ async def test_lean_equals_aiobotocore_on_a_fault(
             await client.__aexit__(None, None, None)
     assert answers[0] == answers[1]
     assert (answers[0][0], answers[0][2]) == (kind, attempts)
+
+
+@pytest.mark.parametrize(("stall", "expected"), [(0.0, "result"), (2.0, "ReadTimeoutError")])
+async def test_the_read_timeout_counts_from_the_latest_bytes(stall: float, expected: str) -> None:
+    # GIVEN a server that sends its answer in 5 parts, 0.25 s apart: 1 s in all
+    with fake_server(trickle(ITEM, 5, 0.25, stall=stall)) as server:
+        config = config_for(server.url, read_timeout_seconds=0.6, max_attempts=1)
+        client = await aiobotocore_client(config)
+        sender = AsyncLeanSender(config, client, sleep=_no_sleep)
+        # WHEN a call waits on it with a read timeout of 0.6 s
+        kind, answer = await _outcome(lambda: sender.send("GetItem", GET))
+        await sender.close()
+        await client.__aexit__(None, None, None)
+    # THEN each arrival restarts the wait (the call outlives the timeout), and a stall of
+    # 2 s before the last part times it out
+    assert kind == expected
+    assert answer is None or answer["Item"]["pk"] == {"S": "a"}
+
+
+async def test_a_timer_that_fires_after_the_answer_leaves_it_alone() -> None:
+    # GIVEN a call whose answer came in the same turn of the loop as its timer
+    loop = asyncio.get_running_loop()
+    connection = AsyncConnection(loop)
+    waiter: asyncio.Future[Any] = loop.create_future()
+    waiter.set_result("answer")
+    # WHEN the timer's callback runs
+    connection._expire(waiter)
+    # THEN the answer stands and no timer is set again
+    assert waiter.result() == "answer"
+    assert connection._timer is None
 
 
 async def test_results_equal_aiobotocores_and_other_operations_are_refused() -> None:

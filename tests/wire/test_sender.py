@@ -15,7 +15,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, RefreshableCredentials
-from botocore.exceptions import NoCredentialsError, SSLError
+from botocore.exceptions import NoCredentialsError, ReadTimeoutError, SSLError
 
 from src.services.dynamodb._wire import LeanSender, lean_supported
 from src.services.dynamodb._wire.calls import encode, endpoint, parse_success
@@ -32,7 +32,9 @@ from .support import (
     drop,
     fake_server,
     respond,
+    trickle,
 )
+from .test_faults import GET, ITEM
 
 B64 = "AP8="
 RESULTS: dict[str, dict[str, Any]] = {
@@ -185,6 +187,27 @@ def test_a_kept_alive_connection_closed_unnoticed_is_replaced_without_an_attempt
         assert answer["ResponseMetadata"]["RetryAttempts"] == 0
         assert (len(server.requests), server.connections) == (3, 2)
         sender.close()
+
+
+@pytest.mark.parametrize(("stall", "expected"), [(0.0, None), (2.0, ReadTimeoutError)])
+def test_the_read_timeout_counts_from_the_latest_bytes(
+    stall: float, expected: type[Exception] | None
+) -> None:
+    # GIVEN a server that sends its answer in 5 parts, 0.25 s apart: 1 s in all
+    with fake_server(trickle(ITEM, 5, 0.25, stall=stall)) as server:
+        config = config_for(server.url, read_timeout_seconds=0.6, max_attempts=1)
+        sender = LeanSender(config, botocore_client(config))
+        # WHEN a call waits on it with a read timeout of 0.6 s
+        try:
+            answer: dict[str, Any] | None = sender.send("GetItem", GET)
+            raised: type[Exception] | None = None
+        except ReadTimeoutError as error:
+            answer, raised = None, type(error)
+        sender.close()
+    # THEN each arrival restarts the wait (the call outlives the timeout), and a stall of
+    # 2 s before the last part times it out
+    assert raised is expected
+    assert answer is None or answer["Item"]["pk"] == {"S": "a"}
 
 
 def test_a_connection_the_server_closes_is_not_kept() -> None:

@@ -7,6 +7,9 @@ botocore's exceptions. A call cancelled mid-request closes its connection.
 Each connection is an ``asyncio.Protocol`` that feeds what the transport receives
 straight to its ``ResponseReader``: no stream buffer copies the body on the way, and
 the read timeout restarts with every arrival, as a blocking socket's does per read.
+That timeout is one timer per call, checked lazily: an arrival only notes the loop's
+time, and the timer, when it fires, waits on from the latest arrival if there was one.
+A 1 MB page arrives in dozens of pieces; none of them moves a timer.
 """
 
 from __future__ import annotations
@@ -28,16 +31,22 @@ class AsyncConnection(asyncio.Protocol):
 
     A write is never awaited: the transport buffers it, and a server that does not read
     it does not answer either, so the call's read timeout covers both.
+
+    Args:
+        loop: the event loop the connection lives on (its pool's).
     """
 
     transport: asyncio.Transport
     """Set by the loop as soon as the connection is made (before the pool sees it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.reader = ResponseReader()
+        self._loop = loop
         self._waiter: asyncio.Future[Response] | None = None
-        self._deadline: asyncio.Timeout | None = None
         self._timeout = 0.0
+        self._last = 0.0
+        """The loop's time when the call was sent, or when its latest bytes arrived."""
+        self._timer: asyncio.TimerHandle | None = None
         self._usable = True
 
     # -- the transport's side -------------------------------------------------------------
@@ -47,11 +56,11 @@ class AsyncConnection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:  # noqa: D102
-        waiter, deadline = self._waiter, self._deadline
-        if waiter is None or deadline is None or waiter.done():
+        waiter = self._waiter
+        if waiter is None or waiter.done():
             self._usable = False  # bytes nobody asked for: the connection is not clean
             return
-        deadline.reschedule(asyncio.get_running_loop().time() + self._timeout)
+        self._last = self._loop.time()
         try:
             response = self.reader.feed(data)
         except ProtocolError as error:
@@ -81,6 +90,16 @@ class AsyncConnection(asyncio.Protocol):
         except ProtocolError as error:
             waiter.set_exception(error)
 
+    def _expire(self, waiter: asyncio.Future[Response]) -> None:
+        """The call's timer fired: time out if nothing arrived for ``timeout``, else wait on."""
+        if waiter.done():
+            return
+        due = self._last + self._timeout
+        if due > self._loop.time():
+            self._timer = self._loop.call_at(due, self._expire, waiter)
+            return
+        waiter.set_exception(TimeoutError("the read timed out"))
+
     # -- the pool's side ------------------------------------------------------------------
 
     def idle_usable(self) -> bool:
@@ -89,15 +108,16 @@ class AsyncConnection(asyncio.Protocol):
 
     async def roundtrip(self, data: bytes, timeout: float) -> Response:
         """Send ``data`` and read one response, each wait at most ``timeout`` seconds."""
-        waiter: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        self._timeout = timeout
+        loop = self._loop
+        waiter: asyncio.Future[Response] = loop.create_future()
+        self._waiter, self._timeout, self._last = waiter, timeout, loop.time()
+        self._timer = loop.call_at(self._last + timeout, self._expire, waiter)
         try:
-            async with asyncio.timeout(timeout) as deadline:
-                self._waiter, self._deadline = waiter, deadline
-                self.transport.write(data)
-                return await waiter
+            self.transport.write(data)
+            return await waiter
         finally:
-            self._waiter = self._deadline = None
+            self._timer.cancel()
+            self._waiter = self._timer = None
 
     def close(self) -> None:
         """Close the transport (it closes on the loop's next turn)."""
@@ -111,14 +131,22 @@ class AsyncPool:
         target: the endpoint.
         tls: the TLS context for ``https`` (None for ``http``).
         settings: the timeouts and the size, as ``pool.Pool`` takes them.
+        loop: the event loop its connections live on.
     """
 
-    def __init__(self, target: Endpoint, tls: ssl.SSLContext | None, settings: Settings) -> None:
+    def __init__(
+        self,
+        target: Endpoint,
+        tls: ssl.SSLContext | None,
+        settings: Settings,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
         self._target = target
         self._tls = tls
         self._connect_timeout = settings.connect_timeout
         self._read_timeout = settings.read_timeout
         self._slots = asyncio.Semaphore(settings.max_pool_connections)
+        self._loop = loop
         self._idle: list[AsyncConnection] = []
         self._closed = False
         self.opened = 0
@@ -144,12 +172,11 @@ class AsyncPool:
         return None
 
     async def _connect(self) -> AsyncConnection:
-        target = self._target
-        loop = asyncio.get_running_loop()
+        target, loop = self._target, self._loop
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, connection = await loop.create_connection(
-                    AsyncConnection,
+                    lambda: AsyncConnection(loop),
                     target.host,
                     target.port,
                     ssl=self._tls,

@@ -100,10 +100,14 @@ class AsyncLeanSender:
     def pool(self, wire: Wire) -> AsyncPool:
         """The running event loop's pool, made on first use."""
         loop = asyncio.get_running_loop()
+        found = self._pools.get(loop)
+        if found is not None:
+            return found
         with self._lock:
             found = self._pools.get(loop)
             if found is None:
-                found = self._pools[loop] = AsyncPool(wire.endpoint, self._tls, self._settings)
+                found = AsyncPool(wire.endpoint, self._tls, self._settings, loop)
+                self._pools[loop] = found
             return found
 
     async def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:

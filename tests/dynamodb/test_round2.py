@@ -22,7 +22,7 @@ from src.services.dynamodb import _batching, _fastread, decode_item, encode_item
 from src.services.dynamodb._connection import cache_user_agent
 from src.services.dynamodb._driver import Core
 from src.services.dynamodb._observe import Operation
-from src.services.dynamodb._protocol import Call, Fanout, Instruction, Sleep
+from src.services.dynamodb._protocol import Call, Fanout, Instruction, Sleep, Unread
 from src.services.dynamodb.dynamodb_models import (
     DynamoDBConfig,
     Page,
@@ -135,6 +135,34 @@ def test_every_item_is_sent_once_before_any_leftover_is_resent(logger: logging.L
     # AND the leftovers come back in order, every request counted
     assert driven.result == stuck
     assert op.counts["requests"] == 4 + 8
+
+
+def test_a_fanouts_responses_are_read_one_at_a_time_as_they_are_taken(
+    logger: logging.Logger,
+) -> None:
+    # GIVEN three responses to a Fanout, their bodies not yet read, one with capacity
+    parsed: list[bytes] = []
+
+    def parse(body: bytes) -> dict[str, Any]:
+        parsed.append(body)
+        return {"ConsumedCapacity": {"CapacityUnits": 2.0}} if body == b"1" else {}
+
+    responses: list[dict[str, Any]] = [Unread({}, b"%d" % i, parse) for i in range(3)]
+    op = operation(logger)
+    steps = op.exchange(Fanout([Call("BatchGetItem", {})] * 3, 1))
+    next(steps)
+    with pytest.raises(StopIteration) as done:
+        steps.send(responses)
+    taken = done.value.value
+    # WHEN the first two are taken
+    first, second = next(taken), next(taken)
+    # THEN only those two are parsed and counted, and the list holds only the third
+    assert parsed == [b"0", b"1"]
+    assert op.capacity == 2.0 and op.counts == {"requests": 3}
+    capacity = {"ConsumedCapacity": {"CapacityUnits": 2.0}}
+    assert [first, second] == [{"ResponseMetadata": {}}, {"ResponseMetadata": {}, **capacity}]
+    assert len(responses) == 1
+    assert list(taken) == [{"ResponseMetadata": {}}]
 
 
 def test_rounds_stop_as_soon_as_nothing_is_left(logger: logging.Logger) -> None:

@@ -12,7 +12,7 @@ Pure: these generators yield ``Fanout`` and ``Sleep`` instructions (``_protocol`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from ._keys import KeySchema, KeySchemaError
@@ -55,7 +55,7 @@ def resend_rounds(
         if round_number:
             yield Sleep(backoff(round_number - 1, jitter))
         calls = [call(pending[start : start + size]) for start in range(0, len(pending), size)]
-        responses: list[Response] = yield from op.exchange(Fanout(calls, concurrency))
+        responses: Iterator[Response] = yield from op.exchange(Fanout(calls, concurrency))
         pending = [left for response in responses for left in leftovers(response)]
         if not pending:
             break

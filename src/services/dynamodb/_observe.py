@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ._protocol import Fanout, Instruction, Unread
+from ._protocol import Fanout, Instruction, Response, Unread
 from ._typed import ItemValidationError
 
 _ECHOES_REQUEST = frozenset({"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"})
@@ -92,19 +92,35 @@ class Operation:
         self.counts[what] = self.counts.get(what, 0) + number
 
     def exchange(self, instruction: Instruction) -> Generator[Instruction, Any, Any]:
-        """Yield ``instruction`` to the driver; count, time and cost what comes back."""
+        """Yield ``instruction`` to the driver; count, time and cost what comes back.
+
+        A response is read (``Unread.read``) and its capacity counted here, in the core's
+        step. A ``Fanout``'s responses come back as an iterator that does so for each as
+        it is taken, and lets go of it: a batch get decodes one page's items before the
+        next page is parsed, instead of holding every page's wire form at once.
+        """
         started = time.perf_counter()
         try:
             outcome = yield instruction
         finally:
             self.fetch_seconds += time.perf_counter() - started
-        responses = outcome if type(instruction) is Fanout else (outcome,)
-        self.count("requests", len(responses))
-        for response in responses:
-            if type(response) is Unread:
-                response.read()
-            self.consumed(response)
-        return outcome
+        if type(instruction) is Fanout:
+            self.count("requests", len(outcome))
+            return self._taken(outcome)
+        self.count("requests")
+        return self._read(outcome)
+
+    def _read(self, response: Response) -> Response:
+        if type(response) is Unread:
+            response.read()
+        self.consumed(response)
+        return response
+
+    def _taken(self, responses: list[Response]) -> Iterator[Response]:
+        """Each response in order, read as it is taken; the list keeps none once taken."""
+        responses.reverse()
+        while responses:
+            yield self._read(responses.pop())
 
     def consumed(self, response: dict[str, Any]) -> None:
         """Add the capacity units a response reports (one entry, or one per table)."""

@@ -133,7 +133,7 @@ class Reader:
             core.check_open(op.name)
             calls = [loop.next_call() for loop in self._running]
             fanout = Fanout([call for call in calls if call is not None], self._width)
-            responses: list[Response] = yield from op.exchange(fanout)
+            responses: Iterator[Response] = yield from op.exchange(fanout)
             for loop, response in zip(self._running, responses, strict=True):
                 self._ready.append(loop.receive(response))
             self._running = [loop for loop in self._running if not loop.done]

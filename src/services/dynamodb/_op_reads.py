@@ -149,6 +149,7 @@ class ReadSteps(CoreBase):
         try:
             while (page := (yield from reader.next_page(self, op))) is not None:
                 decoded = list(map(decode, page))
+                del page  # its wire form goes now, not once the next page is in (``_gcpause``)
                 items: list[Item] | list[M] = decoded
                 misfit = None
                 if model is not None:

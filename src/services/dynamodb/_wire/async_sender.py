@@ -101,14 +101,11 @@ class AsyncLeanSender:
         """The running event loop's pool, made on first use."""
         loop = asyncio.get_running_loop()
         found = self._pools.get(loop)
-        if found is not None:
-            return found
-        with self._lock:
-            found = self._pools.get(loop)
-            if found is None:
-                found = AsyncPool(wire.endpoint, self._tls, self._settings, loop)
+        if found is None:  # only this loop's thread makes this loop's pool: no race
+            found = AsyncPool(wire.endpoint, self._tls, self._settings, loop)
+            with self._lock:
                 self._pools[loop] = found
-            return found
+        return found
 
     async def send(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """Send one call as ``await client._make_api_call(operation, params)`` would."""

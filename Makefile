@@ -43,6 +43,7 @@ bench: $(BENCH_SYNCED)
 	$(BENCH_VENV)/bin/mypy --strict bench
 	$(BENCH_VENV)/bin/python -m bench.run
 	$(BENCH_VENV)/bin/python -m bench.overhead
+	$(BENCH_VENV)/bin/python -m bench.wake
 
 # The orders API example on a DynamoDB Local of its own; Ctrl-C stops both.
 example: $(SYNCED)

@@ -8,6 +8,8 @@ UV_VERSION := 0.13.9
 UV := .tools/venv/bin/uv
 BIN := .venv/bin
 SYNCED := .venv/.synced
+# The package's C speedups, built in place for .venv's Python (pure Python without them).
+NATIVE := .venv/.native
 export UV_PYTHON_DOWNLOADS := never
 
 # Typed code; bench/ is typed in its own environment, where its peers are installed.
@@ -20,7 +22,7 @@ COV_LAST := --cov --cov-append --cov-report=term-missing
 
 .PHONY: test unit integration demo bench twins fetch-dynamodb-local clean example load
 
-test: $(SYNCED)
+test: $(NATIVE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict $(TYPED)
@@ -28,29 +30,29 @@ test: $(SYNCED)
 	$(BIN)/pytest tests $(COV_FIRST)
 	$(BIN)/pytest integration_tests $(COV_LAST)
 	DYNAMODB_TRANSPORT=lean $(BIN)/pytest integration_tests/dynamodb integration_tests/adversarial -p no:cacheprovider
-	$(BIN)/python -m devtools.sync_only
+	DYNAMODB_SERVICE_NATIVE=0 $(BIN)/python -m devtools.sync_only
 
-unit: $(SYNCED)
+unit: $(NATIVE)
 	$(BIN)/pytest tests
 
-integration: $(SYNCED)
+integration: $(NATIVE)
 	$(BIN)/pytest integration_tests
 
-demo: $(SYNCED)
+demo: $(NATIVE)
 	$(BIN)/python -m devtools.demo
 
-bench: $(BENCH_SYNCED)
+bench: $(BENCH_SYNCED) $(NATIVE)
 	$(BENCH_VENV)/bin/mypy --strict bench
 	$(BENCH_VENV)/bin/python -m bench.run
 	$(BENCH_VENV)/bin/python -m bench.overhead
 	$(BENCH_VENV)/bin/python -m bench.wake
 
 # The orders API example on a DynamoDB Local of its own; Ctrl-C stops both.
-example: $(SYNCED)
+example: $(NATIVE)
 	$(BIN)/python -m examples.orders_api
 
 # The example and the same routes on aioboto3 under 64 connections: figures, not a test.
-load: $(BENCH_SYNCED)
+load: $(BENCH_SYNCED) $(NATIVE)
 	$(BENCH_VENV)/bin/python -m bench.load
 
 # DynamoDBService and AsyncDynamoDBService are written from the core's operations.
@@ -71,6 +73,10 @@ $(UV):
 
 $(SYNCED): $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --all-groups --all-extras
+	touch $@
+
+$(NATIVE): $(SYNCED) $(wildcard src/services/dynamodb/_native/*.c) devtools/native.py
+	$(BIN)/python -m devtools.native
 	touch $@
 
 # The bench peers' own environment: resolved fresh, never locked with the project.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import orjson
 from pydantic import BaseModel
 
+from ._native import native_decoder
 from ._shapes import ShapeDecoder
 from .dynamodb_models import Item, ItemIn, ItemOrModel, Numbers
 
@@ -282,6 +283,10 @@ class _Decoder(ShapeDecoder):
             raise ValueError("an attribute value with no type")
         return item
 
+    def tagged(self, tag: str, raw: Any) -> Any:
+        """Return one attribute value of ``tag`` as a Python value (for the C decoder)."""
+        return self._by_tag[tag](raw)
+
     def _list(self, values: list[Mapping[str, Any]]) -> list[Any]:
         by_tag = self._by_tag
         decoded: list[Any] = []
@@ -297,9 +302,23 @@ class _Decoder(ShapeDecoder):
 _DECODERS = {"native": _Decoder(_native_number), "decimal": _Decoder(Decimal)}
 
 
+def _fastest(numbers: Numbers) -> Callable[[Mapping[str, Any]], Item]:
+    """The C decoder for ``numbers`` mode if it is built (``_native``), else the Python one."""
+    reference = _DECODERS[numbers]
+    number = _native_number if numbers == "native" else Decimal
+    made = native_decoder(number, reference.tagged, reference.item, short_ints=numbers == "native")
+    return reference.item if made is None else made
+
+
+_ITEM_DECODERS: dict[str, Callable[[Mapping[str, Any]], Item]] = {
+    "native": _fastest("native"),
+    "decimal": _fastest("decimal"),
+}
+
+
 def item_decoder(numbers: Numbers) -> Callable[[Mapping[str, Any]], Item]:
     """Return the function that turns a wire item into Python values for ``numbers`` mode."""
-    return _DECODERS[numbers].item
+    return _ITEM_DECODERS[numbers]
 
 
 def encode_item(item: ItemIn) -> Wire:
@@ -319,7 +338,7 @@ def decode_item(wire: Mapping[str, Any], numbers: Numbers = "native") -> Item:
     """
     if numbers not in _DECODERS:
         raise ValueError(f"numbers must be 'native' or 'decimal', not {numbers!r}")
-    return _DECODERS[numbers].item(wire)
+    return _ITEM_DECODERS[numbers](wire)
 
 
 def to_botocore_key(wire: Mapping[str, Any]) -> Wire:

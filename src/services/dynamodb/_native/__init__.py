@@ -1,0 +1,42 @@
+"""Optional C speedups: used when built, pure Python otherwise, the same results either way.
+
+A checkout builds them with ``make`` (``python -m devtools.native``); the wheel does not
+ship them yet, so an installed package runs the pure-Python code. Setting
+``DYNAMODB_SERVICE_NATIVE=0`` turns them off.
+
+- ``_decode.Decoder`` reads wire items as ``_values._Decoder`` does, and hands every item
+  it does not read exactly so (and every error) to that decoder: see ``decode.c``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+SWITCH = "DYNAMODB_SERVICE_NATIVE"
+"""The environment variable that turns the speedups off when it is ``0``."""
+
+
+def native_decoder(
+    number: Callable[[str], Any],
+    other: Callable[[str, Any], Any],
+    fallback: Callable[[Any], Any],
+    *,
+    short_ints: bool,
+) -> Callable[[Any], Any] | None:
+    """Return the C decoder built on these functions, or None (not built, or switched off).
+
+    Args:
+        number: reads a number's text (every one, unless ``short_ints``).
+        other: reads a value of any tag but ``S, N, BOOL, NULL, L, M``: ``(tag, raw)``.
+        fallback: the pure-Python decoder, for any item the C one does not read itself.
+        short_ints: read integers of up to 18 digits as ``int`` in C (native numbers).
+    """
+    if os.environ.get(SWITCH) == "0":
+        return None
+    try:
+        from ._decode import Decoder
+    except ImportError:
+        return None
+    return Decoder(number, other, fallback, short_ints)

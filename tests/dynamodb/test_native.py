@@ -1,0 +1,220 @@
+"""The C decoder (``_native``) against the pure-Python one: the same results, the same errors.
+
+``make`` builds the C module before the tests; ``DYNAMODB_SERVICE_NATIVE=0`` (the sync-only
+run) turns it off, and then only the tests of the switch itself run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from base64 import b64encode
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from src.services.dynamodb import _native
+from src.services.dynamodb._values import _DECODERS, _native_number, item_decoder
+from src.services.dynamodb.dynamodb_models import Numbers
+
+SWITCHED_OFF = os.environ.get(_native.SWITCH) == "0"
+needs_native = pytest.mark.skipif(SWITCHED_OFF, reason=f"{_native.SWITCH}=0: pure Python only")
+
+Decode = Callable[[Any], Any]
+
+
+def built(numbers: Numbers) -> Decode:
+    """A C decoder over the reference decoder of ``numbers`` mode (the module must be built)."""
+    from src.services.dynamodb._native._decode import Decoder
+
+    reference = _DECODERS[numbers]
+    number = _native_number if numbers == "native" else Decimal
+    return Decoder(number, reference.tagged, reference.item, numbers == "native")
+
+
+def outcome(decode: Decode, wire: Any) -> tuple[str, Any]:
+    """What ``decode`` gives: ``("value", typed tree)`` or ``("error", type and message)``."""
+    try:
+        return "value", typed(decode(wire))
+    except Exception as error:
+        return "error", (type(error), str(error))
+
+
+def typed(value: Any) -> Any:
+    """``value`` with every leaf's type beside it: ``1`` and ``1.0`` (or ``True``) differ."""
+    if isinstance(value, dict):
+        return {name: typed(inner) for name, inner in value.items()}
+    if isinstance(value, list):
+        return [typed(inner) for inner in value]
+    if isinstance(value, set | frozenset):
+        return (type(value), sorted((type(v).__name__, repr(v)) for v in value))
+    return (type(value), value)
+
+
+def _number_texts() -> st.SearchStrategy[str]:
+    fixed = ["0", "-0", "007", "1e5", "1.50", "-1.5E-3", "12345678901234567890", "1" * 18]
+    return st.one_of(
+        st.integers(-(10**40), 10**40).map(str),
+        st.floats(allow_nan=False, allow_infinity=False).map(repr),
+        st.decimals(allow_nan=False, allow_infinity=False, places=3).map(str),
+        st.sampled_from(fixed),
+    )
+
+
+def _base64() -> st.SearchStrategy[str]:
+    return st.binary(max_size=8).map(lambda raw: b64encode(raw).decode())
+
+
+def _leaves() -> st.SearchStrategy[dict[str, Any]]:
+    return st.one_of(
+        st.builds(lambda s: {"S": s}, st.text(max_size=6)),
+        st.builds(lambda n: {"N": n}, _number_texts()),
+        st.builds(lambda b: {"BOOL": b}, st.booleans()),
+        st.just({"NULL": True}),
+        st.builds(lambda b: {"B": b}, _base64()),
+        st.builds(lambda v: {"SS": v}, st.lists(st.text(max_size=4), min_size=1, unique=True)),
+        st.builds(lambda v: {"NS": v}, st.lists(_number_texts(), min_size=1, max_size=3)),
+        st.builds(lambda v: {"BS": v}, st.lists(_base64(), min_size=1, max_size=3)),
+    )
+
+
+NAMES = st.text(min_size=1, max_size=6)
+VALUES = st.recursive(
+    _leaves(),
+    lambda inner: st.one_of(
+        st.builds(lambda v: {"L": v}, st.lists(inner, max_size=4)),
+        st.builds(lambda v: {"M": v}, st.dictionaries(NAMES, inner, max_size=4)),
+    ),
+    max_leaves=12,
+)
+ITEMS = st.dictionaries(NAMES, VALUES, max_size=6)
+
+MALFORMED: list[Any] = [
+    {"a": {"S": "x", "N": "1"}},  # two tags: the reference's loop lets the last one win
+    {"a": {"M": {"b": {"S": "x", "BOOL": True}}}},
+    {"a": {}},
+    {"a": {"X": 1}},
+    {"a": {"N": "abc"}},
+    {"a": {"N": ""}},
+    {"a": {"N": "-"}},
+    {"a": {"N": 5}},
+    {"a": {"L": "not a list"}},
+    {"a": {"L": ({"S": "x"},)}},
+    {"a": {"M": []}},
+    {"a": {"L": [{"S": "x", "N": "1"}]}},
+    {"a": {"L": [{}]}},
+    {"a": "plain"},
+    {"a": {1: "x"}},
+    {"a": {"NS": ["x"]}},
+    {"a": {"B": "not base64!"}},
+    [],
+    None,
+]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(ITEMS)
+def test_the_c_decoder_reads_any_item_as_the_python_one(item: dict[str, Any]) -> None:
+    # GIVEN any item of DynamoDB's tags, nested; WHEN both decoders read it, in both modes
+    for numbers in ("native", "decimal"):
+        # THEN values, their types and their order are the same
+        expected = outcome(_DECODERS[numbers].item, item)
+        assert outcome(built(numbers), item) == expected
+        assert list(built(numbers)(item)) == list(item)
+
+
+@needs_native
+@pytest.mark.parametrize("wire", MALFORMED, ids=repr)
+def test_the_c_decoder_gives_the_python_ones_result_or_error_on_odd_input(wire: Any) -> None:
+    for numbers in ("native", "decimal"):
+        assert outcome(built(numbers), wire) == outcome(_DECODERS[numbers].item, wire)
+
+
+@needs_native
+def test_a_nesting_too_deep_for_the_interpreter_fails_as_in_python() -> None:
+    # GIVEN a list nested deeper than the recursion limit
+    wire: dict[str, Any] = {"S": "bottom"}
+    for _ in range(sys.getrecursionlimit() + 50):
+        wire = {"L": [wire]}
+    # WHEN both decoders read it THEN both raise RecursionError (no crash)
+    with pytest.raises(RecursionError):
+        _DECODERS["native"].item({"a": wire})
+    with pytest.raises(RecursionError):
+        built("native")({"a": wire})
+
+
+@needs_native
+def test_short_integers_are_ints_only_in_native_mode() -> None:
+    wire = {"n": {"N": "-123456789012345678"}, "big": {"N": "1234567890123456789"}}
+    assert built("native")(wire) == {"n": -123456789012345678, "big": 1234567890123456789}
+    assert built("decimal")(wire) == {
+        "n": Decimal("-123456789012345678"),
+        "big": Decimal("1234567890123456789"),
+    }
+    assert type(built("decimal")(wire)["n"]) is Decimal
+
+
+@needs_native
+def test_decoding_keeps_no_reference_to_what_it_read() -> None:
+    # GIVEN a value read many times, through success and through the fallback
+    text = "".join(["shared", "-value"])  # a fresh object, not an interned constant
+    good = {"a": {"S": text}, "b": {"L": [{"S": text}]}}
+    bad = {"a": {"S": text}, "b": {"N": "not a number"}}
+    decode = built("native")
+    before = sys.getrefcount(text)
+    for _ in range(1000):
+        decode(good)
+        with pytest.raises(ValueError):
+            decode(bad)
+    # THEN nothing holds it once the results are gone
+    assert sys.getrefcount(text) == before
+
+
+@needs_native
+def test_a_decoder_takes_exactly_one_wire_item() -> None:
+    decode = cast_any(built("native"))
+    with pytest.raises(TypeError, match="one wire item"):
+        decode()
+    with pytest.raises(TypeError, match="one wire item"):
+        decode({}, wire={})
+
+
+def cast_any(value: Any) -> Any:
+    return value
+
+
+@needs_native
+def test_the_service_reads_through_the_c_decoder_when_it_is_built() -> None:
+    assert type(item_decoder("native")).__name__ == "Decoder"
+    assert type(item_decoder("decimal")).__name__ == "Decoder"
+
+
+def test_the_switch_turns_the_c_decoder_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_native.SWITCH, "0")
+    reference = _DECODERS["native"]
+    made = _native.native_decoder(_native_number, reference.tagged, reference.item, short_ints=True)
+    assert made is None
+
+
+def test_without_the_built_module_there_is_no_c_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_native.SWITCH, raising=False)
+    monkeypatch.setitem(sys.modules, "src.services.dynamodb._native._decode", None)
+    reference = _DECODERS["native"]
+    made = _native.native_decoder(_native_number, reference.tagged, reference.item, short_ints=True)
+    assert made is None
+
+
+@needs_native
+def test_the_c_decoder_is_made_when_built_and_not_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(_native.SWITCH, "1")
+    reference = _DECODERS["native"]
+    made = _native.native_decoder(_native_number, reference.tagged, reference.item, short_ints=True)
+    assert made is not None
+    assert made({"a": {"N": "7"}}) == {"a": 7}

@@ -1,8 +1,8 @@
 """``python -m devtools.native``: build the package's C speedups in place, for this Python.
 
 Compiles each ``src/services/dynamodb/_native/*.c`` into the extension module beside it
-(``_decode.c`` is ``decode.c``'s module), with the compiler and flags this interpreter was
-built with. ``make`` runs it; the package works without them (pure Python).
+(``decode.c`` into ``_decode``), with the compiler this interpreter was built with.
+``make`` runs it; the package works without them (pure Python).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ def built(source: Path) -> Path:
 
 
 def command(source: Path, target: Path) -> list[str]:
-    """The compiler's command line: shared, position-independent, optimised, warnings on."""
+    """The compiler's command line: shared, position-independent, optimised, warnings shown."""
     compiler = shlex.split(sysconfig.get_config_var("CC") or "cc")
     include = sysconfig.get_paths()["include"]
-    flags = ["-O2", "-fPIC", "-shared", "-Wall", "-Werror", f"-I{include}"]
+    flags = ["-O2", "-fPIC", "-shared", "-Wall", f"-I{include}"]
     return [*compiler, *flags, str(source), "-o", str(target)]
 
 

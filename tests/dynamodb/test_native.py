@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from src.services.dynamodb import _native
-from src.services.dynamodb._values import _DECODERS, _native_number, item_decoder
+from src.services.dynamodb._values import _DECODERS, item_decoder
 from src.services.dynamodb.dynamodb_models import Numbers
 
 SWITCHED_OFF = os.environ.get(_native.SWITCH) == "0"
@@ -32,8 +32,7 @@ def built(numbers: Numbers) -> Decode:
     from src.services.dynamodb._native._decode import Decoder
 
     reference = _DECODERS[numbers]
-    number = _native_number if numbers == "native" else Decimal
-    return Decoder(number, reference.tagged, reference.item, numbers == "native")
+    return Decoder(reference.number, reference.tagged, reference.item, numbers == "native")
 
 
 def outcome(decode: Decode, wire: Any) -> tuple[str, Any]:
@@ -176,6 +175,25 @@ def test_decoding_keeps_no_reference_to_what_it_read() -> None:
 
 
 @needs_native
+def test_a_function_that_changes_the_item_being_read_cannot_crash_the_decoder() -> None:
+    # GIVEN an ``other`` function that empties the list, then deletes the attribute, it is in
+    from src.services.dynamodb._native._decode import Decoder
+
+    values: list[Any] = [{"B": "AAE="}, {"S": "after"}]
+    wire: dict[str, Any] = {"a": {"L": values}, "b": {"B": "AAE="}}
+
+    def other(tag: str, raw: Any) -> Any:
+        values.clear()
+        wire.pop("a", None)
+        return f"read {tag}"
+
+    decode = Decoder(str, other, lambda item: "the fallback's", True)
+    # WHEN it reads the item THEN the list that shrank sends it to the fallback, no crash
+    assert decode(wire) == "the fallback's"
+    assert decode(wire) == {"b": "read B"}
+
+
+@needs_native
 def test_a_decoder_takes_exactly_one_wire_item() -> None:
     decode = cast_any(built("native"))
     with pytest.raises(TypeError, match="one wire item"):
@@ -194,18 +212,24 @@ def test_the_service_reads_through_the_c_decoder_when_it_is_built() -> None:
     assert type(item_decoder("decimal")).__name__ == "Decoder"
 
 
+def made_through_the_switch() -> Decode | None:
+    """What ``native_decoder`` makes over the native-mode Python decoder."""
+    reference = _DECODERS["native"]
+    return _native.native_decoder(
+        reference.number, reference.tagged, reference.item, short_ints=True
+    )
+
+
 def test_the_switch_turns_the_c_decoder_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_native.SWITCH, "0")
-    reference = _DECODERS["native"]
-    made = _native.native_decoder(_native_number, reference.tagged, reference.item, short_ints=True)
+    made = made_through_the_switch()
     assert made is None
 
 
 def test_without_the_built_module_there_is_no_c_decoder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(_native.SWITCH, raising=False)
     monkeypatch.setitem(sys.modules, "src.services.dynamodb._native._decode", None)
-    reference = _DECODERS["native"]
-    made = _native.native_decoder(_native_number, reference.tagged, reference.item, short_ints=True)
+    made = made_through_the_switch()
     assert made is None
 
 
@@ -214,7 +238,6 @@ def test_the_c_decoder_is_made_when_built_and_not_switched_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(_native.SWITCH, "1")
-    reference = _DECODERS["native"]
-    made = _native.native_decoder(_native_number, reference.tagged, reference.item, short_ints=True)
+    made = made_through_the_switch()
     assert made is not None
     assert made({"a": {"N": "7"}}) == {"a": 7}

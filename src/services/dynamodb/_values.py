@@ -258,6 +258,8 @@ class _Decoder(ShapeDecoder):
     """
 
     def __init__(self, number: Callable[[str], Any]) -> None:
+        self.number = number
+        """How this decoder reads a number's text."""
         self._by_tag: dict[str, Callable[[Any], Any]] = {
             "S": _same,
             "N": number,
@@ -305,8 +307,8 @@ _DECODERS = {"native": _Decoder(_native_number), "decimal": _Decoder(Decimal)}
 def _fastest(numbers: Numbers) -> Callable[[Mapping[str, Any]], Item]:
     """The C decoder for ``numbers`` mode if it is built (``_native``), else the Python one."""
     reference = _DECODERS[numbers]
-    number = _native_number if numbers == "native" else Decimal
-    made = native_decoder(number, reference.tagged, reference.item, short_ints=numbers == "native")
+    short_ints = numbers == "native"
+    made = native_decoder(reference.number, reference.tagged, reference.item, short_ints=short_ints)
     return reference.item if made is None else made
 
 

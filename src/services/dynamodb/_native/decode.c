@@ -32,13 +32,17 @@ static PyObject *map(Decoder *self, PyObject *wire) {
     Py_ssize_t pos = 0;
     PyObject *name, *av;
     while (PyDict_Next(wire, &pos, &name, &av)) {
+        Py_INCREF(name); /* held: the functions value() calls are Python code */
+        Py_INCREF(av);
         PyObject *decoded = value(self, av);
-        if (decoded == NULL || PyDict_SetItem(out, name, decoded) < 0) {
-            Py_XDECREF(decoded);
+        int failed = decoded == NULL || PyDict_SetItem(out, name, decoded) < 0;
+        Py_XDECREF(decoded);
+        Py_DECREF(av);
+        Py_DECREF(name);
+        if (failed) {
             Py_DECREF(out);
             return NULL;
         }
-        Py_DECREF(decoded);
     }
     return out;
 }
@@ -52,7 +56,14 @@ static PyObject *list(Decoder *self, PyObject *raw) {
     PyObject *out = PyList_New(size);
     if (out == NULL) return NULL;
     for (Py_ssize_t i = 0; i < size; i++) {
-        PyObject *decoded = value(self, PyList_GET_ITEM(raw, i));
+        if (i >= PyList_GET_SIZE(raw)) { /* changed while read: the Python decoder decides */
+            PyErr_SetString(PyExc_RuntimeError, "list changed size");
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyObject *element = Py_NewRef(PyList_GET_ITEM(raw, i));
+        PyObject *decoded = value(self, element);
+        Py_DECREF(element);
         if (decoded == NULL) {
             Py_DECREF(out);
             return NULL;

@@ -11,6 +11,7 @@ import sys
 from base64 import b64encode
 from collections.abc import Callable
 from decimal import Decimal
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from src.services.dynamodb import _native
-from src.services.dynamodb._values import _DECODERS, item_decoder
+from src.services.dynamodb._values import _DECODERS, _to_wire_item, item_decoder, to_wire_item
 from src.services.dynamodb.dynamodb_models import Numbers
 
 SWITCHED_OFF = os.environ.get(_native.SWITCH) == "0"
@@ -241,3 +242,142 @@ def test_the_c_decoder_is_made_when_built_and_not_switched_off(
     made = made_through_the_switch()
     assert made is not None
     assert made({"a": {"N": "7"}}) == {"a": 7}
+
+
+# The encoder ------------------------------------------------------------------------------
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+class Size(IntEnum):
+    BIG = 3
+
+
+def encoded() -> Callable[..., Any]:
+    """A C encoder over the Python one (the module must be built)."""
+    from src.services.dynamodb._native._encode import Encoder
+
+    return Encoder(_to_wire_item)
+
+
+SCALARS = st.one_of(
+    st.text(max_size=6),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(),
+    st.floats(min_value=-1e-120, max_value=1e-120),
+    st.sampled_from([0.0, -0.0, 1e126, 9.9e125, 1e-130, 1e-131, 2**63, -(2**63) - 1]),
+    st.none(),
+    st.decimals(allow_nan=True),
+    st.binary(max_size=4),
+    st.sets(st.integers(0, 9), max_size=3),
+    st.sampled_from([Colour.RED, Size.BIG, bytearray(b"x"), frozenset({"a"}), object()]),
+)
+PYTHON_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=4), inner, max_size=4),
+        st.dictionaries(st.integers(0, 3), inner, min_size=1, max_size=2),
+    ),
+    max_leaves=12,
+)
+PYTHON_ITEMS = st.dictionaries(st.text(max_size=4), PYTHON_VALUES, max_size=6)
+
+
+def writing(encode: Callable[..., Any], what: str) -> Decode:
+    """``encode`` called as the service calls it: the item, and its name, positionally."""
+    return lambda item: encode(item, what)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(PYTHON_ITEMS, st.sampled_from(["item", "key"]))
+def test_the_c_encoder_writes_any_item_as_the_python_one(item: dict[str, Any], what: str) -> None:
+    # GIVEN any item of any Python values, some of which DynamoDB cannot hold
+    # WHEN both encoders write it THEN the same attribute values, or the same error
+    expected = outcome(writing(_to_wire_item, what), item)
+    assert outcome(writing(encoded(), what), item) == expected
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "item",
+    [
+        {},
+        [],
+        None,
+        "text",
+        {1: "x"},
+        {"a": {2: "y"}},
+        {"a": float("nan")},
+        {"a": 10**40},
+        {"a": 2**63},
+        {"a": 1e126},
+        {"a": 9.99e125},
+        {"a": 1e-130},
+        {"a": 1e-131},
+        {"a": -0.0},
+        {"a": [Colour.RED, Size.BIG, True]},
+    ],
+    ids=repr,
+)
+def test_the_c_encoder_gives_the_python_ones_result_or_error_on_odd_input(item: Any) -> None:
+    expected = outcome(writing(_to_wire_item, "items[3]"), item)
+    assert outcome(writing(encoded(), "items[3]"), item) == expected
+
+
+@needs_native
+def test_the_c_encoder_is_called_as_the_python_one() -> None:
+    encode = cast_any(encoded())
+    assert encode({"a": 1}) == {"a": {"N": "1"}}
+    with pytest.raises(ValueError, match="^key is empty$"):
+        encode({}, "key")
+    with pytest.raises(TypeError):
+        encode()
+    with pytest.raises(TypeError, match="positional-only"):  # the Python one's own refusal
+        encode({"a": 1}, what="key")
+
+
+@needs_native
+def test_encoding_keeps_no_reference_to_what_it_wrote() -> None:
+    text = "".join(["shared", "-value"])
+    good = {"a": text, "b": [text, {"c": 1.5}]}
+    bad = {"a": text, "b": float("inf")}
+    encode = encoded()
+    before = sys.getrefcount(text)
+    for _ in range(1000):
+        encode(good)
+        with pytest.raises(ValueError):
+            encode(bad)
+    assert sys.getrefcount(text) == before
+
+
+@needs_native
+def test_the_service_writes_through_the_c_encoder_when_it_is_built() -> None:
+    assert type(to_wire_item).__name__ == "Encoder"
+
+
+def test_the_switch_turns_the_c_encoder_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_native.SWITCH, "0")
+    assert _native.native_encoder(_to_wire_item) is None
+
+
+def test_without_the_built_module_there_is_no_c_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(_native.SWITCH, raising=False)
+    monkeypatch.setitem(sys.modules, "src.services.dynamodb._native._encode", None)
+    assert _native.native_encoder(_to_wire_item) is None
+
+
+@needs_native
+def test_the_c_encoder_is_made_when_built_and_not_switched_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(_native.SWITCH, "1")
+    made = _native.native_encoder(_to_wire_item)
+    assert made is not None
+    assert made({"a": None}) == {"a": {"NULL": True}}

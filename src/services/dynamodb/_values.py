@@ -13,12 +13,12 @@ from base64 import b64decode
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from decimal import Context, Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import orjson
 from pydantic import BaseModel
 
-from ._native import native_decoder
+from ._native import native_decoder, native_encoder
 from ._shapes import ShapeDecoder
 from .dynamodb_models import Item, ItemIn, ItemOrModel, Numbers
 
@@ -198,7 +198,11 @@ def _model_writer() -> Callable[[BaseModel], Wire]:
     return model_wire
 
 
-def to_wire_item(item: ItemOrModel, what: str = "item") -> Wire:
+class _ItemEncoder(Protocol):
+    def __call__(self, item: ItemOrModel, what: str = "item", /) -> Wire: ...
+
+
+def _to_wire_item(item: ItemOrModel, what: str = "item", /) -> Wire:
     """Return an item or key in attribute-value form; ``what`` names it in errors.
 
     A Pydantic model is stored as ``_typed.to_item`` makes it: by alias, ``None`` left out.
@@ -214,6 +218,10 @@ def to_wire_item(item: ItemOrModel, what: str = "item") -> Wire:
     if not wire:
         raise ValueError(f"{what} is empty")
     return wire
+
+
+to_wire_item: _ItemEncoder = native_encoder(_to_wire_item) or _to_wire_item
+"""``_to_wire_item``, in C where that is built (``_native``): the same results and errors."""
 
 
 def to_wire_values(values: ItemIn | None) -> Wire | None:

@@ -6,6 +6,8 @@ ship them yet, so an installed package runs the pure-Python code. Setting
 
 - ``_decode.Decoder`` reads wire items as ``_values._Decoder`` does, and hands every item
   it does not read exactly so (and every error) to that decoder: see ``decode.c``.
+- ``_encode.Encoder`` writes items as ``_values.to_wire_item`` does, and hands every item
+  it does not write exactly so (and every error) to that encoder: see ``encode.c``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from typing import Any
 
 SWITCH = "DYNAMODB_SERVICE_NATIVE"
 """The environment variable that turns the speedups off when it is ``0``."""
+
+
+def _switched_off() -> bool:
+    return os.environ.get(SWITCH) == "0"
 
 
 def native_decoder(
@@ -33,10 +39,24 @@ def native_decoder(
         fallback: the pure-Python decoder, for any item the C one does not read itself.
         short_ints: read integers of up to 18 digits as ``int`` in C (native numbers).
     """
-    if os.environ.get(SWITCH) == "0":
+    if _switched_off():
         return None
     try:
         from ._decode import Decoder
     except ImportError:
         return None
     return Decoder(number, other, fallback, short_ints)
+
+
+def native_encoder(fallback: Callable[..., Any]) -> Callable[..., Any] | None:
+    """Return the C encoder over ``fallback`` (the Python encoder), or None.
+
+    It is called as ``fallback`` is, ``(item, what)``, and returns what it returns.
+    """
+    if _switched_off():
+        return None
+    try:
+        from ._encode import Encoder
+    except ImportError:
+        return None
+    return Encoder(fallback)

@@ -1,0 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
+class Encoder:
+    def __init__(self, fallback: Callable[..., Any]) -> None: ...
+    def __call__(self, item: Any, what: str = ..., /) -> Any: ...

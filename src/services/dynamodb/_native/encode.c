@@ -1,0 +1,193 @@
+/*
+ * _encode: items (plain dicts) to DynamoDB's attribute-value form, in C. The pure-Python
+ * encoder (_values.to_wire_item) is the reference: an Encoder made here writes exact str,
+ * bool, int (that fits in 64 bits), float, None, dict, list and tuple itself, exactly as
+ * the reference writes them, and hands the whole item to `fallback(item, what)` when it
+ * meets anything else (bytes, sets, Decimal, a subclass, a huge or non-finite number, a
+ * name that is not a str, an empty item) or any error. It never raises an error of its
+ * own: what the reference refuses, the reference refuses, with its own message.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stddef.h>
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *fallback; /* (item, what="item") -> wire item: the reference encoder */
+    vectorcallfunc vectorcall;
+} Encoder;
+
+static PyObject *value(PyObject *python);
+
+/* Not encoded here: the reference decides. An error is set, to be cleared at the top. */
+static PyObject *declined(void) {
+    PyErr_SetString(PyExc_ValueError, "left to the Python encoder");
+    return NULL;
+}
+
+/* {tag: raw}, taking the reference to raw (NULL in: NULL out, the error kept). */
+static PyObject *tagged(const char *tag, PyObject *raw) {
+    if (raw == NULL) return NULL;
+    PyObject *av = PyDict_New();
+    if (av == NULL || PyDict_SetItemString(av, tag, raw) < 0) {
+        Py_XDECREF(av);
+        Py_DECREF(raw);
+        return NULL;
+    }
+    Py_DECREF(raw);
+    return av;
+}
+
+static PyObject *map(PyObject *values) {
+    PyObject *wire = PyDict_New();
+    if (wire == NULL) return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *name, *python;
+    while (PyDict_Next(values, &pos, &name, &python)) {
+        if (!PyUnicode_CheckExact(name)) {
+            Py_DECREF(wire);
+            return declined();
+        }
+        Py_INCREF(name); /* held: the dict is the caller's, and a value's repr is Python code */
+        Py_INCREF(python);
+        PyObject *av = value(python);
+        int failed = av == NULL || PyDict_SetItem(wire, name, av) < 0;
+        Py_XDECREF(av);
+        Py_DECREF(python);
+        Py_DECREF(name);
+        if (failed) {
+            Py_DECREF(wire);
+            return NULL;
+        }
+    }
+    return wire;
+}
+
+static PyObject *list(PyObject *values) {
+    Py_ssize_t size = PySequence_Fast_GET_SIZE(values);
+    PyObject *wire = PyList_New(size);
+    if (wire == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (i >= PySequence_Fast_GET_SIZE(values)) { /* a list that changed: the reference */
+            Py_DECREF(wire);
+            return declined();
+        }
+        PyObject *element = Py_NewRef(PySequence_Fast_GET_ITEM(values, i));
+        PyObject *av = value(element);
+        Py_DECREF(element);
+        if (av == NULL) {
+            Py_DECREF(wire);
+            return NULL;
+        }
+        PyList_SET_ITEM(wire, i, av);
+    }
+    return wire;
+}
+
+static PyObject *integer(PyObject *python) {
+    int overflow = 0;
+    long long number = PyLong_AsLongLongAndOverflow(python, &overflow);
+    if (overflow) return declined(); /* beyond 64 bits: the reference checks its digits */
+    if (number == -1 && PyErr_Occurred()) return NULL;
+    return PyUnicode_FromFormat("%lld", number);
+}
+
+static PyObject *real(PyObject *python) {
+    double number = PyFloat_AS_DOUBLE(python);
+    double size = fabs(number);
+    if (!isfinite(number) || (number != 0.0 && !(size >= 1e-130 && size < 1e126))) {
+        return declined(); /* the reference refuses it, naming the attribute */
+    }
+    return PyObject_Repr(python);
+}
+
+static PyObject *nested(PyObject *python, int is_map) {
+    if (Py_EnterRecursiveCall(" while encoding an item")) return NULL;
+    PyObject *wire = is_map ? map(python) : list(python);
+    Py_LeaveRecursiveCall();
+    return wire;
+}
+
+static PyObject *value(PyObject *python) {
+    if (PyUnicode_CheckExact(python)) return tagged("S", Py_NewRef(python));
+    if (PyBool_Check(python)) return tagged("BOOL", Py_NewRef(python));
+    if (PyLong_CheckExact(python)) return tagged("N", integer(python));
+    if (PyFloat_CheckExact(python)) return tagged("N", real(python));
+    if (python == Py_None) return tagged("NULL", Py_NewRef(Py_True));
+    if (PyDict_CheckExact(python)) return tagged("M", nested(python, 1));
+    if (PyList_CheckExact(python) || PyTuple_CheckExact(python)) {
+        return tagged("L", nested(python, 0));
+    }
+    return declined();
+}
+
+static PyObject *encoder_vectorcall(
+    PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames
+) {
+    Encoder *self = (Encoder *)callable;
+    Py_ssize_t count = PyVectorcall_NARGS(nargsf);
+    if (kwnames == NULL && (count == 1 || count == 2) && PyDict_CheckExact(args[0])
+        && PyDict_GET_SIZE(args[0]) > 0) {
+        PyObject *wire = map(args[0]);
+        if (wire != NULL) return wire;
+        PyErr_Clear();
+    }
+    return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+}
+
+static PyObject *encoder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
+    static char *names[] = {"fallback", NULL};
+    PyObject *fallback;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O", names, &fallback)) return NULL;
+    Encoder *self = (Encoder *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->fallback = Py_NewRef(fallback);
+    self->vectorcall = encoder_vectorcall;
+    return (PyObject *)self;
+}
+
+static int encoder_traverse(Encoder *self, visitproc visit, void *arg) {
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int encoder_clear(Encoder *self) {
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void encoder_dealloc(Encoder *self) {
+    PyObject_GC_UnTrack(self);
+    encoder_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject EncoderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_encode.Encoder",
+    .tp_doc = "Encoder(fallback): call it as the Python to_wire_item is called.",
+    .tp_basicsize = sizeof(Encoder),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = encoder_new,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Encoder, vectorcall),
+    .tp_traverse = (traverseproc)encoder_traverse,
+    .tp_clear = (inquiry)encoder_clear,
+    .tp_dealloc = (destructor)encoder_dealloc,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_encode", "Items to attribute values, in C.", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__encode(void) {
+    if (PyType_Ready(&EncoderType) < 0) return NULL;
+    PyObject *made = PyModule_Create(&module);
+    if (made == NULL) return NULL;
+    if (PyModule_AddObjectRef(made, "Encoder", (PyObject *)&EncoderType) < 0) {
+        Py_DECREF(made);
+        return NULL;
+    }
+    return made;
+}

@@ -165,13 +165,18 @@ def test_decoding_keeps_no_reference_to_what_it_read() -> None:
     text = "".join(["shared", "-value"])  # a fresh object, not an interned constant
     good = {"a": {"S": text}, "b": {"L": [{"S": text}]}}
     bad = {"a": {"S": text}, "b": {"N": "not a number"}}
-    decode = built("native")
+    # THEN nothing holds it once the results are gone
+    assert_keeps_no_reference(built("native"), text, good, bad)
+
+
+def assert_keeps_no_reference(call: Decode, text: str, good: Any, bad: Any) -> None:
+    """Call ``call`` on ``good`` and on ``bad`` (a ``ValueError``) 1,000 times: ``text``'s
+    reference count must be what it was."""
     before = sys.getrefcount(text)
     for _ in range(1000):
-        decode(good)
+        call(good)
         with pytest.raises(ValueError):
-            decode(bad)
-    # THEN nothing holds it once the results are gone
+            call(bad)
     assert sys.getrefcount(text) == before
 
 
@@ -348,13 +353,7 @@ def test_encoding_keeps_no_reference_to_what_it_wrote() -> None:
     text = "".join(["shared", "-value"])
     good = {"a": text, "b": [text, {"c": 1.5}]}
     bad = {"a": text, "b": float("inf")}
-    encode = encoded()
-    before = sys.getrefcount(text)
-    for _ in range(1000):
-        encode(good)
-        with pytest.raises(ValueError):
-            encode(bad)
-    assert sys.getrefcount(text) == before
+    assert_keeps_no_reference(encoded(), text, good, bad)
 
 
 @needs_native

@@ -1,8 +1,8 @@
 """Optional C speedups: used when built, pure Python otherwise, the same results either way.
 
-A checkout builds them with ``make`` (``python -m devtools.native``); the wheel does not
-ship them yet, so an installed package runs the pure-Python code. Setting
-``DYNAMODB_SERVICE_NATIVE=0`` turns them off.
+A checkout builds them with ``make`` (``python -m devtools.native``), and a wheel built
+where a C compiler works carries them (``devtools/build_hook.py``); without them the
+package runs the pure-Python code. Setting ``DYNAMODB_SERVICE_NATIVE=0`` turns them off.
 
 - ``_decode.Decoder`` reads wire items as ``_values._Decoder`` does, and hands every item
   it does not read exactly so (and every error) to that decoder: see ``decode.c``.

@@ -71,16 +71,64 @@ def positions(
     """
     found: dict[Hashable, int] = {}
     names = sorted(schema.names)
-    check = schema.check
+    strings = _string_key(schema, names, key_only)
     for index, wire in enumerate(wires):
-        try:
-            check(wire, what, key_only=key_only)
-        except KeySchemaError:
-            check(wire, f"{what}[{index}]", key_only=key_only)  # its name, made on refusal
-        first = found.setdefault(key_fingerprint(wire, names), index)
+        fingerprint: Hashable = strings(wire) if strings is not None else None
+        if fingerprint is None:
+            fingerprint = _checked(wire, schema, names, key_only, what, index)
+        first = found.setdefault(fingerprint, index)
         if first != index and not key_only:
             raise KeySchemaError(f"{what}[{index}] has the same primary key as {what}[{first}]")
     return found
+
+
+def _string_key(
+    schema: KeySchema, names: list[str], key_only: bool
+) -> Callable[[Mapping[str, Any]], Hashable] | None:
+    """For a key of strings only (the commonest): read a wire's fingerprint in one step.
+
+    The function returns ``key_fingerprint``'s tuple for a wire that passes
+    ``schema.check``, and None for any other wire (``_checked`` then says why).
+    """
+    if set(schema.types) != {"S"} or key_only:
+        return None
+    if len(names) == 1:
+        (only,) = names
+
+        def one(wire: Mapping[str, Any]) -> Hashable:
+            value = wire.get(only)
+            if type(value) is not dict or len(value) != 1:
+                return None
+            text = value.get("S")
+            return (text,) if text else None
+
+        return one
+    first_name, second_name = names
+
+    def two(wire: Mapping[str, Any]) -> Hashable:
+        first, second = wire.get(first_name), wire.get(second_name)
+        if type(first) is not dict or type(second) is not dict:
+            return None
+        key = (first.get("S"), second.get("S"))
+        return key if key[0] and key[1] and len(first) == len(second) == 1 else None
+
+    return two
+
+
+def _checked(
+    wire: Mapping[str, Any],
+    schema: KeySchema,
+    names: list[str],
+    key_only: bool,
+    what: str,
+    index: int,
+) -> Hashable:
+    """``wire``'s key fingerprint once ``schema.check`` passes it; its refusal names it."""
+    try:
+        schema.check(wire, what, key_only=key_only)
+    except KeySchemaError:
+        schema.check(wire, f"{what}[{index}]", key_only=key_only)  # its name, made on refusal
+    return key_fingerprint(wire, names)
 
 
 def write_call(table: str) -> Callable[[list[Any]], Call]:

@@ -20,7 +20,8 @@ from .errors import network_error
 from .http11 import IncompleteResponse, ProtocolError, Response, ResponseReader
 
 logger = logging.getLogger(__name__)
-_READ_SIZE = 65536
+READ_SIZE = 65536
+"""Bytes a connection reads at a time: a blocking recv's size, the async twin's buffer."""
 
 
 class Stale(Exception):
@@ -57,7 +58,7 @@ class Connection:
         """Send ``data`` and read one response (raises ``OSError`` or ``ProtocolError``)."""
         self.sock.sendall(data)
         while True:
-            chunk = self.sock.recv(_READ_SIZE)
+            chunk = self.sock.recv(READ_SIZE)
             if not chunk:
                 return self.reader.eof()
             response = self.reader.feed(chunk)

@@ -8,20 +8,30 @@ package runs the pure-Python code. Setting ``DYNAMODB_SERVICE_NATIVE=0`` turns t
   it does not read exactly so (and every error) to that decoder: see ``decode.c``.
 - ``_encode.Encoder`` writes items as ``_values.to_wire_item`` does, and hands every item
   it does not write exactly so (and every error) to that encoder: see ``encode.c``.
+- ``_encode.vouched`` bounds wire items' sizes for ``_values.check_sizes``, which checks
+  every item it does not vouch for itself.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 
 SWITCH = "DYNAMODB_SERVICE_NATIVE"
 """The environment variable that turns the speedups off when it is ``0``."""
 
 
-def _switched_off() -> bool:
-    return os.environ.get(SWITCH) == "0"
+def _built(name: str) -> ModuleType | None:
+    """The built module ``name`` of this package; None when not built, or switched off."""
+    if os.environ.get(SWITCH) == "0":
+        return None
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ImportError:
+        return None
 
 
 def native_decoder(
@@ -39,13 +49,11 @@ def native_decoder(
         fallback: the pure-Python decoder, for any item the C one does not read itself.
         short_ints: read integers of up to 18 digits as ``int`` in C (native numbers).
     """
-    if _switched_off():
+    module = _built("_decode")
+    if module is None:
         return None
-    try:
-        from ._decode import Decoder
-    except ImportError:
-        return None
-    return Decoder(number, other, fallback, short_ints)
+    decoder: Callable[[Any], Any] = module.Decoder(number, other, fallback, short_ints)
+    return decoder
 
 
 def native_encoder(fallback: Callable[..., Any]) -> Callable[..., Any] | None:
@@ -53,10 +61,17 @@ def native_encoder(fallback: Callable[..., Any]) -> Callable[..., Any] | None:
 
     It is called as ``fallback`` is, ``(item, what)``, and returns what it returns.
     """
-    if _switched_off():
+    module = _built("_encode")
+    if module is None:
         return None
-    try:
-        from ._encode import Encoder
-    except ImportError:
+    encoder: Callable[..., Any] = module.Encoder(fallback)
+    return encoder
+
+
+def native_vouched() -> Callable[[Sequence[Any], int], int] | None:
+    """Return ``_encode.vouched``, or None: how many leading wires are surely within a size."""
+    module = _built("_encode")
+    if module is None:
         return None
-    return Encoder(fallback)
+    vouched: Callable[[Sequence[Any], int], int] = module.vouched
+    return vouched

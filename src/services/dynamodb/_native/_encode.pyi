@@ -1,6 +1,8 @@
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 class Encoder:
     def __init__(self, fallback: Callable[..., Any]) -> None: ...
     def __call__(self, item: Any, what: str = ..., /) -> Any: ...
+
+def vouched(wires: Sequence[Any], limit: int, /) -> int: ...

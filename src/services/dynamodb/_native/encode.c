@@ -6,11 +6,20 @@
  * meets anything else (bytes, sets, Decimal, a subclass, a huge or non-finite number, a
  * name that is not a str, an empty item) or any error. It never raises an error of its
  * own: what the reference refuses, the reference refuses, with its own message.
+ *
+ * `vouched(wires, limit)` serves _values.check_sizes: it counts the leading wire items
+ * whose size, by DynamoDB's rules as _values._size counts them, is certainly at most
+ * `limit` bytes. It bounds each size from above without serializing anything (a string
+ * of n characters is at most n UTF-8 bytes if ASCII, 2n, 3n or 4n otherwise), and stops
+ * at the first item it cannot vouch for (too big, or of a form it does not know, which
+ * includes anything the Python check would refuse to serialize), from which the Python
+ * check decides. Wires that are not a list: it vouches for none.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct {
     PyObject_HEAD
@@ -177,8 +186,124 @@ static PyTypeObject EncoderType = {
     .tp_dealloc = (destructor)encoder_dealloc,
 };
 
+/* At least the UTF-8 length of a str (-1: not a str). */
+static Py_ssize_t text_bound(PyObject *text) {
+    if (!PyUnicode_Check(text)) return -1;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (PyUnicode_IS_ASCII(text)) return length;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND: return 2 * length;
+    case PyUnicode_2BYTE_KIND: return 3 * length;
+    default: return 4 * length;
+    }
+}
+
+/* The bound of one raw scalar of a tag's kind: 'S', 'N' (its digits, plus 2) or 'B'. */
+static Py_ssize_t scalar_bound(char kind, PyObject *raw) {
+    if (kind == 'B' && PyBytes_Check(raw)) return PyBytes_GET_SIZE(raw);
+    Py_ssize_t bound = text_bound(raw);
+    return bound < 0 || kind != 'N' ? bound : bound + 2;
+}
+
+static Py_ssize_t value_bound(PyObject *av, Py_ssize_t limit);
+
+/* 3 + each (name +) element + 1, as _size counts a map or a list; -1 past the limit. */
+static Py_ssize_t nested_bound(PyObject *raw, int is_map, Py_ssize_t limit) {
+    Py_ssize_t total = 3;
+    if (is_map) {
+        Py_ssize_t pos = 0;
+        PyObject *name, *av;
+        while (PyDict_Next(raw, &pos, &name, &av)) {
+            Py_ssize_t named = text_bound(name), valued = value_bound(av, limit);
+            if (named < 0 || valued < 0) return -1;
+            total += named + valued + 1;
+            if (total > limit) return -1;
+        }
+        return total;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(raw); i++) {
+        Py_ssize_t valued = value_bound(PyList_GET_ITEM(raw, i), limit);
+        if (valued < 0) return -1;
+        total += valued + 1;
+        if (total > limit) return -1;
+    }
+    return total;
+}
+
+/* Each member of a set (a list), as _size counts a set; -1 past the limit. */
+static Py_ssize_t set_bound(char kind, PyObject *raw, Py_ssize_t limit) {
+    if (!PyList_CheckExact(raw)) return -1;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(raw); i++) {
+        Py_ssize_t member = scalar_bound(kind, PyList_GET_ITEM(raw, i));
+        if (member < 0) return -1;
+        total += member;
+        if (total > limit) return -1;
+    }
+    return total;
+}
+
+/* The bound of one attribute value {tag: raw}; -1 for any other form, or past the limit. */
+static Py_ssize_t value_bound(PyObject *av, Py_ssize_t limit) {
+    Py_ssize_t pos = 0;
+    PyObject *tag, *raw;
+    if (!PyDict_CheckExact(av) || PyDict_GET_SIZE(av) != 1 || !PyDict_Next(av, &pos, &tag, &raw)
+        || !PyUnicode_CheckExact(tag) || !PyUnicode_IS_COMPACT_ASCII(tag)) {
+        return -1;
+    }
+    const char *name = (const char *)PyUnicode_DATA(tag);
+    if (!strcmp(name, "S") || !strcmp(name, "N") || !strcmp(name, "B")) {
+        return scalar_bound(name[0], raw);
+    }
+    if (!strcmp(name, "BOOL") || !strcmp(name, "NULL")) return PyBool_Check(raw) ? 1 : -1;
+    if (!strcmp(name, "SS") || !strcmp(name, "NS") || !strcmp(name, "BS")) {
+        return set_bound(name[0], raw, limit);
+    }
+    int is_map = !strcmp(name, "M");
+    if (is_map ? !PyDict_CheckExact(raw) : strcmp(name, "L") || !PyList_CheckExact(raw)) {
+        return -1;
+    }
+    if (Py_EnterRecursiveCall(" while sizing an item")) {
+        PyErr_Clear();
+        return -1;
+    }
+    Py_ssize_t bound = nested_bound(raw, is_map, limit);
+    Py_LeaveRecursiveCall();
+    return bound;
+}
+
+/* vouched(wires, limit): how many leading items are certainly at most limit bytes. */
+static PyObject *vouched(PyObject *module, PyObject *const *args, Py_ssize_t count) {
+    if (count != 2 || !PyLong_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "vouched(wires: list, limit: int)");
+        return NULL;
+    }
+    Py_ssize_t limit = PyLong_AsSsize_t(args[1]);
+    if (limit == -1 && PyErr_Occurred()) return NULL;
+    PyObject *wires = args[0];
+    Py_ssize_t index = 0;
+    for (; PyList_CheckExact(wires) && index < PyList_GET_SIZE(wires); index++) {
+        PyObject *wire = PyList_GET_ITEM(wires, index);
+        if (!PyDict_CheckExact(wire)) break;
+        Py_ssize_t pos = 0, total = 0;
+        PyObject *name, *av;
+        while (total <= limit && PyDict_Next(wire, &pos, &name, &av)) {
+            Py_ssize_t named = text_bound(name), valued = value_bound(av, limit);
+            total = named < 0 || valued < 0 ? limit + 1 : total + named + valued;
+        }
+        if (total > limit) break;
+    }
+    return PyLong_FromSsize_t(index);
+}
+
+static PyMethodDef functions[] = {
+    {"vouched", (PyCFunction)(void (*)(void))vouched, METH_FASTCALL,
+     "vouched(wires, limit): how many leading wire items are certainly within limit bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_encode", "Items to attribute values, in C.", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_encode", "Items to attribute values, in C.", -1, functions,
 };
 
 PyMODINIT_FUNC PyInit__encode(void) {

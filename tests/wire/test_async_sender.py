@@ -120,15 +120,19 @@ async def test_the_read_timeout_counts_from_the_latest_bytes(stall: float, expec
     assert answer is None or answer["Item"]["pk"] == {"S": "a"}
 
 
-async def test_a_timer_that_fires_after_the_answer_leaves_it_alone() -> None:
-    # GIVEN a call whose answer came in the same turn of the loop as its timer
+@pytest.mark.parametrize("answered", [True, False], ids=["answered", "no call"])
+async def test_a_timer_that_fires_after_the_answer_leaves_it_alone(answered: bool) -> None:
+    # GIVEN a call whose answer came in the same turn of the loop as its timer, or no call
     loop = asyncio.get_running_loop()
     connection = AsyncConnection(loop)
     waiter: asyncio.Future[Any] = loop.create_future()
     waiter.set_result("answer")
+    connection._waiter = waiter if answered else None
+    connection._timer = pending = loop.call_later(60, lambda: None)
     # WHEN the timer's callback runs
-    connection._expire(waiter)
-    # THEN the answer stands and no timer is set again
+    connection._expire()
+    pending.cancel()
+    # THEN the answer stands and the timer lets itself go: the next call sets one again
     assert waiter.result() == "answer"
     assert connection._timer is None
 

@@ -10,9 +10,10 @@ the read timeout restarts with every arrival, as a blocking socket's does per re
 The transport reads into the connection's own 64 KiB buffer. A plain ``Protocol`` would
 have it allocate 256 KiB for every read, which glibc maps and unmaps each time: about
 100 us of page faults a call here, more than the rest of the exchange.
-That timeout is one timer per call, checked lazily: an arrival only notes the loop's
-time, and the timer, when it fires, waits on from the latest arrival if there was one.
-A 1 MB page arrives in dozens of pieces; none of them moves a timer.
+That timeout is one timer per connection, checked lazily: a call or an arrival only
+notes the loop's time, and the timer, when it fires, waits on from the latest note if a
+call is still waiting, or lets itself go. A 1 MB page arrives in dozens of pieces, and
+calls follow each other on a connection, without setting or cancelling a timer.
 """
 
 from __future__ import annotations
@@ -101,14 +102,20 @@ class AsyncConnection(asyncio.BufferedProtocol):
         except ProtocolError as error:
             waiter.set_exception(error)
 
-    def _expire(self, waiter: asyncio.Future[Response]) -> None:
-        """The call's timer fired: time out if nothing arrived for ``timeout``, else wait on."""
-        if waiter.done():
+    def _expire(self) -> None:
+        """The timer fired: time the call out if nothing came for ``timeout``, else wait on.
+
+        With no call waiting, the timer lets itself go; the next call sets one again.
+        """
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            self._timer = None
             return
         due = self._last + self._timeout
         if due > self._loop.time():
-            self._timer = self._loop.call_at(due, self._expire, waiter)
+            self._timer = self._loop.call_at(due, self._expire)
             return
+        self._timer = None
         waiter.set_exception(TimeoutError("the read timed out"))
 
     # -- the pool's side ------------------------------------------------------------------
@@ -122,16 +129,19 @@ class AsyncConnection(asyncio.BufferedProtocol):
         loop = self._loop
         waiter: asyncio.Future[Response] = loop.create_future()
         self._waiter, self._timeout, self._last = waiter, timeout, loop.time()
-        self._timer = loop.call_at(self._last + timeout, self._expire, waiter)
+        if self._timer is None:
+            self._timer = loop.call_at(self._last + timeout, self._expire)
         try:
             self.transport.write(data)
             return await waiter
         finally:
-            self._timer.cancel()
-            self._waiter = self._timer = None
+            self._waiter = None
 
     def close(self) -> None:
-        """Close the transport (it closes on the loop's next turn)."""
+        """Close the transport (it closes on the loop's next turn), and drop its timer."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.transport.close()
 
 

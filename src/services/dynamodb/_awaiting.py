@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -43,6 +43,7 @@ from ._protocol import (
     Stream,
 )
 from ._wire import AsyncLeanSender
+from ._wire.calls import Prepared, windows
 from ._wire.source import light_source
 from ._wire.watch import Watch
 from .dynamodb_models import DynamoDBConfig
@@ -247,19 +248,20 @@ class AwaitingDriver(Driver):
             await self._the_client()
         lean = self._lean
         if lean is not None and self._unhooked(call.operation):
-            return await self._flying(lean, call)
+            if isinstance(call, Prepared):
+                return await self._flying(lean.send_prepared(call))
+            return await self._flying(lean.send_unread(call.operation, call.params))
         client = self._client or await self._the_client()
-        return await self._flying(cast("AsyncSender", client), call)
+        sender = cast("AsyncSender", client)
+        return await self._flying(sender._make_api_call(call.operation, call.params))
 
-    async def _flying(self, sender: AsyncSender | AsyncLeanSender, call: Call) -> dict[str, Any]:
-        """Send ``call``, counted in flight so that ``close()`` waits for it to finish."""
+    async def _flying(self, sending: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+        """Await one call, counted in flight so that ``close()`` waits for it to finish."""
         self._in_flight += 1
         self._idle.clear()
         marked = SERVICE_CALL.set(True)
         try:
-            if isinstance(sender, AsyncLeanSender):
-                return await sender.send_unread(call.operation, call.params)
-            return await sender._make_api_call(call.operation, call.params)
+            return await sending
         finally:
             SERVICE_CALL.reset(marked)
             self._in_flight -= 1
@@ -274,13 +276,28 @@ class AwaitingDriver(Driver):
                 probe=True, timeout=timeout
             )
             self._probes[timeout] = client
-        return await self._flying(cast("AsyncSender", client), probe.call)
+        call = probe.call
+        sender = cast("AsyncSender", client)
+        return await self._flying(sender._make_api_call(call.operation, call.params))
+
+    async def _one_by_one(self, calls: Sequence[Call]) -> list[dict[str, Any]]:
+        """Send the calls in turn; on the lean path, a window of them encoded and signed ahead."""
+        self._core.check_open("client")
+        if not self._decided:
+            await self._the_client()
+        lean = self._lean
+        if lean is None or not all(self._unhooked(call.operation) for call in calls):
+            return [await self._send(call) for call in calls]
+        answers: list[dict[str, Any]] = []
+        for window in windows(calls):
+            answers += [await self._send(prepared) for prepared in await lean.prepare(window)]
+        return answers
 
     async def _fan_out(self, fanout: Fanout) -> list[dict[str, Any]]:
         """Send the calls as tasks, at most ``concurrency`` at once; a failure stops the rest."""
         calls = fanout.calls
         if fanout.concurrency == 1 or len(calls) == 1:
-            return [await self._send(call) for call in calls]
+            return await self._one_by_one(calls)
         answers: list[dict[str, Any]] = [{} for _ in calls]
         waiting = iter(enumerate(calls))
         failures: list[Exception] = []

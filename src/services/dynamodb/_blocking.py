@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -21,6 +21,7 @@ from ._fastread import SERVICE_CALL
 from ._gcpause import advance
 from ._protocol import INSTRUCTIONS, Call, Fanout, Instruction, Probe, Sleep, Steps, Stream
 from ._wire import LeanSender
+from ._wire.calls import Prepared, windows
 from ._wire.source import light_source
 from ._wire.watch import Watch
 from .dynamodb_models import DynamoDBConfig
@@ -206,6 +207,8 @@ class BlockingDriver(Driver):
     def _send(self, call: Call) -> dict[str, Any]:
         lean = self._lean
         if lean is not None and self._unhooked(call.operation):
+            if isinstance(call, Prepared):
+                return lean.send_prepared(call)
             return lean.send_unread(call.operation, call.params)
         client = self._client or self.client
         marked = SERVICE_CALL.set(True)
@@ -237,7 +240,7 @@ class BlockingDriver(Driver):
         """Send the calls, at most ``concurrency`` at once; the first failure stops the rest."""
         calls = fanout.calls
         if fanout.concurrency == 1 or len(calls) == 1:
-            return [self._send(call) for call in calls]
+            return self._one_by_one(calls)
         answers: list[dict[str, Any]] = [{} for _ in calls]
         waiting = iter(enumerate(calls))
         running: dict[Future[dict[str, Any]], int] = {}
@@ -255,6 +258,13 @@ class BlockingDriver(Driver):
         if failures:
             raise failures[0]
         return answers
+
+    def _one_by_one(self, calls: Sequence[Call]) -> list[dict[str, Any]]:
+        """Send the calls in turn; on the lean path, a window of them encoded and signed ahead."""
+        lean = self._lean
+        if lean is None or not all(self._unhooked(call.operation) for call in calls):
+            return [self._send(call) for call in calls]
+        return [self._send(p) for window in windows(calls) for p in lean.prepare(window)]
 
     def _top_up(
         self,

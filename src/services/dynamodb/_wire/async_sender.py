@@ -19,12 +19,13 @@ from typing import Any
 
 from botocore.exceptions import ConnectionError, HTTPClientError
 
-from .._protocol import Unread
+from .._protocol import Call, Unread
 from ..dynamodb_models import DynamoDBConfig
 from .async_pool import AsyncPool
-from .calls import Settings, Wire, encode, endpoint, refuse_other, settings
+from .calls import Prepared, Settings, Wire, encode, endpoint, refuse_other, settings
 from .http11 import Response
 from .retries import Outcome, RetryPolicy
+from .signing import Keys
 from .source import (
     Source,
     endpoint_ruleset,
@@ -80,7 +81,8 @@ class AsyncLeanSender:
         self.policy = RetryPolicy(self._settings.max_attempts, random=random, rules=retry_rules())
         self._sleep = sleep
 
-    async def _ready(self) -> tuple[Wire, AsyncPool]:
+    async def _ready(self) -> Wire:
+        """Requests' and responses' settings, made on the first call (the endpoint awaited)."""
         wire = self._wire
         if wire is None:
             url = self._source.endpoint_url
@@ -95,7 +97,7 @@ class AsyncLeanSender:
                 exceptions=self._source.exceptions,
                 clock=self._clock,
             )
-        return wire, self.pool(wire)
+        return wire
 
     def pool(self, wire: Wire) -> AsyncPool:
         """The running event loop's pool, made on first use."""
@@ -114,27 +116,47 @@ class AsyncLeanSender:
     async def send_unread(self, operation: str, params: Mapping[str, Any]) -> Unread:
         """``send``, leaving a success's body for the core to read in its step (``Unread``)."""
         refuse_other(operation)
-        credentials = self._source.credentials
-        no_credentials(credentials)
-        wire, pool = await self._ready()
-        body = encode(operation, params)
+        (prepared,) = await self.prepare([(Call(operation, params), encode(operation, params))])
+        return await self.send_prepared(prepared)
+
+    async def prepare(self, window: list[tuple[Call, bytes]]) -> list[Prepared]:
+        """Sign the first attempt of each encoded call now (``calls.windows``), to send later."""
+        no_credentials(self._source.credentials)
+        wire = await self._ready()
+        frozen = await self._frozen()
+        return [wire.prepare(call, body, frozen) for call, body in window]
+
+    async def send_prepared(self, prepared: Prepared) -> Unread:
+        """Send a prepared call, retried as botocore's standard mode retries; as ``send_unread``.
+
+        Every retry is signed afresh, and so is a first attempt signed too long ago.
+        """
+        operation, body = prepared.operation, prepared.body
+        wire = await self._ready()
+        pool = self.pool(wire)
         attempts = self.policy.attempts(operation)
+        data = wire.first(prepared)
         while True:
-            frozen = keys(await _maybe_await(credentials.get_frozen_credentials()))
-            response, outcome, result = await self._attempt(wire, pool, operation, body, frozen)
+            if data is None:
+                data = wire.request(operation, body, await self._frozen())
+            response, outcome, result = await self._attempt(wire, pool, operation, data)
             delay = attempts.after(outcome)
             if delay is None:
                 break
             logger.debug("%s: retrying in %.3f s (attempt %d)", operation, delay, attempts.count)
             await self._sleep(delay)
+            data = None
         return wire.finish(response, outcome, result, attempts)
+
+    async def _frozen(self) -> Keys:
+        return keys(await _maybe_await(self._source.credentials.get_frozen_credentials()))
 
     @staticmethod
     async def _attempt(
-        wire: Wire, pool: AsyncPool, operation: str, body: bytes, frozen: Any
+        wire: Wire, pool: AsyncPool, operation: str, data: bytes
     ) -> tuple[Response | None, Outcome, Any]:
         try:
-            response = await pool.exchange(wire.request(operation, body, frozen))
+            response = await pool.exchange(data)
         except (ConnectionError, HTTPClientError) as error:
             return None, Outcome(exception=error), error
         outcome, result = wire.judge(operation, response)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 import zlib
 from base64 import b64encode
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from botocore.exceptions import ChecksumError, ClientError
 
 from .._fastread import READ_OPERATIONS
 from .._gcpause import loads
-from .._protocol import Unread
+from .._protocol import Call, Unread
 from ..dynamodb_models import DynamoDBConfig
 from .errors import attribute_map, client_error, parse_error
 from .http11 import Response
@@ -35,6 +36,13 @@ FAST_READS = frozenset(READ_OPERATIONS)
 OPERATIONS = FAST_READS | {"BatchWriteItem", "TransactWriteItems"}
 """The data-plane operations the lean path sends; any other goes to botocore."""
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+AHEAD_CALLS = 64
+AHEAD_BYTES = 2**20
+"""A fanout's calls are encoded and signed a window at a time: up to 64 calls, or 1 MiB of
+bodies. Work done back to back while the process is awake costs a fraction of the same
+work done after each wait for a response (``bench.wake``)."""
+FRESH_SECONDS = 60
+"""A first attempt signed longer ago than this is signed again when sent (SigV4: 5 minutes)."""
 
 
 def refuse_other(operation: str) -> None:
@@ -101,6 +109,34 @@ def encode(operation: str, params: Mapping[str, Any]) -> bytes:
     return orjson.dumps(params, default=_bytes_as_base64)
 
 
+def windows(calls: Iterable[Call]) -> Iterator[list[tuple[Call, bytes]]]:
+    """Each call with its body (``encode``), a window at a time (``AHEAD_CALLS``)."""
+    window: list[tuple[Call, bytes]] = []
+    size = 0
+    for call in calls:
+        refuse_other(call.operation)
+        body = encode(call.operation, call.params)
+        window.append((call, body))
+        size += len(body)
+        if len(window) == AHEAD_CALLS or size >= AHEAD_BYTES:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared(Call):
+    """A call with its body, and its first attempt signed ahead in ``signed`` (clock seconds).
+
+    It is a ``Call``: a driver sends it as any other, by botocore too when a hook wants it.
+    """
+
+    body: bytes
+    data: bytes
+    signed: int
+
+
 class Wire:
     """Requests and responses of one sender; thread-safe.
 
@@ -129,17 +165,29 @@ class Wire:
         self._fixed = f"User-Agent: {user_agent}\r\n".encode()
         self._second = (-1, "")
 
-    def _amz_date(self) -> str:
-        """``YYYYMMDDTHHMMSSZ`` of the clock's time, formatted once a second."""
-        second = int(self._clock())
+    def _amz_date(self, second: int) -> str:
+        """``YYYYMMDDTHHMMSSZ`` of ``second``, formatted once a second."""
         cached = self._second
         if cached[0] != second:
             cached = self._second = (second, time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second)))
         return cached[1]
 
-    def request(self, operation: str, body: bytes, keys: Keys) -> bytes:
-        """The bytes of one attempt, signed now with ``keys``: head and body in one buffer."""
-        amz_date = self._amz_date()
+    def prepare(self, call: Call, body: bytes, keys: Keys) -> Prepared:
+        """``call`` with ``body`` and its first attempt signed now with ``keys``, to send later."""
+        second = int(self._clock())
+        data = self.request(call.operation, body, keys, second)
+        return Prepared(call.operation, call.params, body, data, second)
+
+    def first(self, prepared: Prepared) -> bytes | None:
+        """The prepared first attempt, if signed recently enough (``FRESH_SECONDS``)."""
+        return prepared.data if self._clock() - prepared.signed < FRESH_SECONDS else None
+
+    def request(self, operation: str, body: bytes, keys: Keys, second: int | None = None) -> bytes:
+        """The bytes of one attempt, signed with ``keys``: head and body in one buffer.
+
+        ``second`` is when it is signed, in clock seconds: now when not given.
+        """
+        amz_date = self._amz_date(int(self._clock()) if second is None else second)
         signing_key = self._keys.get(amz_date[:8], self.region, keys.secret_key)
         headers = sign(
             keys=keys,

@@ -16,9 +16,9 @@ from typing import Any
 
 from botocore.exceptions import ConnectionError, HTTPClientError
 
-from .._protocol import Unread
+from .._protocol import Call, Unread
 from ..dynamodb_models import DynamoDBConfig
-from .calls import Wire, encode, endpoint, refuse_other, settings
+from .calls import Prepared, Wire, encode, endpoint, refuse_other, settings
 from .http11 import Response
 from .pool import Pool
 from .retries import Outcome, RetryPolicy
@@ -90,20 +90,37 @@ class LeanSender:
     def send_unread(self, operation: str, params: Mapping[str, Any]) -> Unread:
         """``send``, leaving a success's body for the core to read in its step (``Unread``)."""
         refuse_other(operation)
+        (prepared,) = self.prepare([(Call(operation, params), encode(operation, params))])
+        return self.send_prepared(prepared)
+
+    def prepare(self, window: list[tuple[Call, bytes]]) -> list[Prepared]:
+        """Sign the first attempt of each encoded call now (``calls.windows``), to send later."""
         no_credentials(self._credentials)
-        body = encode(operation, params)
+        frozen = keys(self._credentials.get_frozen_credentials())
+        return [self._wire.prepare(call, body, frozen) for call, body in window]
+
+    def send_prepared(self, prepared: Prepared) -> Unread:
+        """Send a prepared call, retried as botocore's standard mode retries; as ``send_unread``.
+
+        Every retry is signed afresh, and so is a first attempt signed too long ago.
+        """
+        operation, body = prepared.operation, prepared.body
         attempts = self.policy.attempts(operation)
+        data = self._wire.first(prepared)
         while True:
-            response, outcome, result = self._attempt(operation, body)
+            if data is None:
+                frozen = keys(self._credentials.get_frozen_credentials())
+                data = self._wire.request(operation, body, frozen)
+            response, outcome, result = self._attempt(operation, data)
             delay = attempts.after(outcome)
             if delay is None:
                 break
             logger.debug("%s: retrying in %.3f s (attempt %d)", operation, delay, attempts.count)
             self._sleep(delay)
+            data = None
         return self._wire.finish(response, outcome, result, attempts)
 
-    def _attempt(self, operation: str, body: bytes) -> tuple[Response | None, Outcome, Any]:
-        data = self._wire.request(operation, body, keys(self._credentials.get_frozen_credentials()))
+    def _attempt(self, operation: str, data: bytes) -> tuple[Response | None, Outcome, Any]:
         try:
             response = self.pool.exchange(data)
         except (ConnectionError, HTTPClientError) as error:

@@ -117,6 +117,7 @@ def test_pip_install_of_the_checkout_installs_the_typed_package_src(tmp_path: Pa
     assert sorted(path.name.split(".")[0] for path in native.glob("*.so")) == [
         "_decode",
         "_encode",
+        "_http",
     ]
     assert not list(native.glob("*.c"))
 

@@ -10,6 +10,8 @@ package runs the pure-Python code. Setting ``DYNAMODB_SERVICE_NATIVE=0`` turns t
   it does not write exactly so (and every error) to that encoder: see ``encode.c``.
 - ``_encode.vouched`` bounds wire items' sizes for ``_values.check_sizes``, which checks
   every item it does not vouch for itself.
+- ``_http.head`` reads a plainly well-formed HTTP/1.1 response head as
+  ``_wire.http11._parse_lines`` does, and leaves any other to it: see ``http.c``.
 """
 
 from __future__ import annotations
@@ -75,3 +77,12 @@ def native_vouched() -> Callable[[Sequence[Any], int], int] | None:
         return None
     vouched: Callable[[Sequence[Any], int], int] = module.vouched
     return vouched
+
+
+def native_head() -> Callable[[bytes], tuple[int, str, dict[str, str]] | None] | None:
+    """Return ``_http.head``, or None: an HTTP/1.1 head read in C (None back: Python reads it)."""
+    module = _built("_http")
+    if module is None:
+        return None
+    head: Callable[[bytes], tuple[int, str, dict[str, str]] | None] = module.head
+    return head

@@ -10,7 +10,10 @@ connection, skips ``1xx`` interim responses, and refuses anything malformed with
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
+
+from .._native import native_head
 
 MAX_HEAD = 65536
 _STATUS_LINE = re.compile(r"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?")
@@ -50,7 +53,26 @@ def _is_token(name: str) -> bool:
     return _TOKEN.fullmatch(name) is not None
 
 
+_head_in_c: Callable[[bytes], tuple[int, str, dict[str, str]] | None] | None = native_head()
+"""``_native``'s reader of a plainly well-formed head (None where it is not built)."""
+
+
 def _parse_head(block: bytes) -> _Head:
+    """The status and headers of a head: in C where built, else (or if odd) line by line."""
+    read = None if _head_in_c is None else _head_in_c(block)
+    if read is None:
+        return _parse_lines(block)
+    status, reason, headers = read
+    return _Head(status, reason, headers, _keep_alive(block[7:8] == b"0", headers))
+
+
+def _keep_alive(http10: bool, headers: dict[str, str]) -> bool:
+    connection = headers.get("connection", "").lower()
+    return "keep-alive" in connection if http10 else "close" not in connection
+
+
+def _parse_lines(block: bytes) -> _Head:
+    """``_parse_head`` in Python: what the C reader reads, it reads alike; it refuses the rest."""
     lines = block.decode("latin-1").split("\r\n")
     match = _STATUS_LINE.fullmatch(lines[0])
     if match is None:
@@ -63,11 +85,7 @@ def _parse_head(block: bytes) -> _Head:
         key = name.lower()
         text = value.strip(" \t")
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
-    connection = headers.get("connection", "").lower()
-    if match.group(1) == "0":
-        keep_alive = "keep-alive" in connection
-    else:
-        keep_alive = "close" not in connection
+    keep_alive = _keep_alive(match.group(1) == "0", headers)
     return _Head(int(match.group(2)), match.group(3) or "", headers, keep_alive)
 
 

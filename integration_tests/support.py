@@ -28,6 +28,8 @@ TRANSPORT_ENV = "DYNAMODB_TRANSPORT"
 """The transport every integration test's service uses (``lean`` or ``botocore``)."""
 LEAN = os.environ.get(TRANSPORT_ENV, "botocore") == "lean"
 """Whether this run asks for the lean wire path (``DYNAMODB_TRANSPORT=lean``)."""
+LOOP_ENV = "DYNAMODB_TEST_LOOP"
+"""The event loop the async twin's tests run on: ``asyncio`` (the default) or ``uvloop``."""
 BOTOCORE_ONLY = "about botocore itself (its event hooks or its own logging), not the service"
 """The reason of a ``skipif(LEAN, ...)``: the test observes botocore, which lean bypasses."""
 
@@ -105,6 +107,18 @@ class _SyncClient:
         return call
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop of the kind ``DYNAMODB_TEST_LOOP`` names (uvicorn runs on uvloop)."""
+    kind = os.environ.get(LOOP_ENV, "asyncio")
+    if kind == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    if kind != "asyncio":
+        raise ValueError(f"{LOOP_ENV} is {kind!r}: asyncio or uvloop")
+    return asyncio.new_event_loop()
+
+
 class SyncOverAsync:
     """An ``AsyncDynamoDBService`` behind the blocking service's interface, for the tests.
 
@@ -121,7 +135,7 @@ class SyncOverAsync:
 
     def __init__(self, service: AsyncDynamoDBService) -> None:
         self.service = service
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="sync-over-async", daemon=True
         )

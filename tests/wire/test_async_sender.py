@@ -45,9 +45,10 @@ from .test_faults import CANCELLED, GET, ITEM, SERVER_ERROR, THROTTLED
 pytestmark = [pytest.mark.async_twin, pytest.mark.anyio]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+@pytest.fixture(params=["asyncio", "uvloop"])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, bool]]:
+    """Every test on asyncio's own loop and on uvloop (uvicorn's loop where it is installed)."""
+    return "asyncio", {"use_uvloop": request.param == "uvloop"}
 
 
 async def _no_sleep(seconds: float) -> None:

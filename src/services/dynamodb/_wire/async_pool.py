@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from typing import cast
 
 from .calls import Endpoint, Settings
 from .errors import network_error
@@ -56,9 +57,9 @@ class AsyncConnection(asyncio.BufferedProtocol):
 
     # -- the transport's side -------------------------------------------------------------
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:  # noqa: D102
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport: a stream one, whatever its class (uvloop's is not asyncio's)."""
+        self.transport = cast("asyncio.Transport", transport)
 
     def get_buffer(self, sizehint: int) -> memoryview:  # noqa: D102
         return self._buffer

@@ -134,6 +134,8 @@ def app_process(target: str, port: int, env: dict[str, str]) -> Iterator[subproc
         str(port),
         "--workers",
         "1",
+        "--loop",
+        "asyncio",  # as the published figures ran; uvloop is in this environment too
         "--no-access-log",
         "--log-level",
         "warning",

@@ -13,6 +13,7 @@ from bench.report import SUMMARY_HEADINGS, SUMMARY_WORKLOADS, Results, Sample, m
 PAIRS: dict[str, str] = {
     "service_lean": "pydynox",
     "service_async_lean": "pydynox_async",
+    "service_async_lean_uvloop": "pydynox_async_uvloop",
     "service_typed_lean": "pydynox_model",
     "service_async_typed_lean": "pydynox_model",
 }

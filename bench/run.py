@@ -290,7 +290,7 @@ class Bench:
 
     def run_cold_starts(self, runs: int) -> None:
         pk, sk = self.data.cold_start_key
-        classes = [type(c) for c in self.contenders] if runs > 0 else []
+        classes = [type(c) for c in self.contenders if c.cold_starts] if runs > 0 else []
         for cls in list(classes):  # untimed first run each: bytecode written, files cached
             try:
                 run_cold_start(cls, self.endpoint, self.table_for(cls.key), pk, sk)

@@ -6,9 +6,20 @@ from bench.peers.aio import Aioboto3Table, Aiodynamo
 from bench.peers.base import CONCURRENCY, AsyncContender, Contender, Plain, make_client
 from bench.peers.boto import RawClient, ResourceTable, SerializerClient, row_to_av, write_all
 from bench.peers.dyntastic_model import DyntasticModel
-from bench.peers.pydynox_peers import PydynoxAsync, PydynoxClient, PydynoxModel
+from bench.peers.pydynox_peers import (
+    PydynoxAsync,
+    PydynoxAsyncUvloop,
+    PydynoxClient,
+    PydynoxModel,
+)
 from bench.peers.pynamodb_model import PynamoDB
-from bench.peers.service import Service, ServiceAsync, ServiceAsyncLean, ServiceLean
+from bench.peers.service import (
+    Service,
+    ServiceAsync,
+    ServiceAsyncLean,
+    ServiceAsyncLeanUvloop,
+    ServiceLean,
+)
 from bench.peers.service_typed import (
     ServiceAsyncTyped,
     ServiceAsyncTypedLean,
@@ -29,6 +40,9 @@ CONTENDERS: list[type[Contender]] = [
     ServiceAsync,
     ServiceLean,
     ServiceAsyncLean,
+    # the async pair again on uvloop
+    PydynoxAsyncUvloop,
+    ServiceAsyncLeanUvloop,
     # typed: model instances in and out, built inside the timed calls
     PynamoDB,
     PydynoxModel,

@@ -7,6 +7,7 @@ it sends, by DynamoDB operation name, in ``requests`` (where the library lets it
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -91,6 +92,8 @@ class Contender(ABC):
     """True: items go in and come out as model instances, built inside the timed call."""
     dict_twin: ClassVar[str | None] = None
     """A typed contender's dict-returning twin (same client), for the cost of models."""
+    cold_starts: ClassVar[bool] = True
+    """False: a variant whose cold start is its parent's (the same code), not run again."""
 
     @classmethod
     def unavailable(cls) -> str | None:
@@ -164,14 +167,31 @@ async def gather_limited(
     return found
 
 
+def loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """What makes an event loop of the kind ``loop`` names (None: asyncio's own)."""
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
+
+
 class AsyncContender(Contender):
     """An asyncio library: its own ``asyncio.Runner``; each workload is one ``run``."""
 
     is_async = True
+    loop: ClassVar[str] = "asyncio"
+    """The event loop it runs on: asyncio's own, or ``uvloop`` (uvicorn's, where installed)."""
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        if cls.loop == "uvloop" and importlib.util.find_spec("uvloop") is None:
+            return "uvloop is not installed"
+        return super().unavailable()
 
     def __init__(self, endpoint_url: str, table: str) -> None:
         super().__init__(endpoint_url, table)
-        self.runner = asyncio.Runner()
+        self.runner = asyncio.Runner(loop_factory=loop_factory(self.loop))
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.runner.run(coroutine)

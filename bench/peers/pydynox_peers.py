@@ -248,3 +248,12 @@ class BenchItem(Model):
     body = StringAttribute()
 found = BenchItem.sync_get(pk="$pk", sk="$sk") is not None
 """
+
+
+class PydynoxAsyncUvloop(PydynoxAsync):
+    """pydynox's async client on uvloop: the peer of the async twin on uvloop."""
+
+    key = "pydynox_async_uvloop"
+    label = "pydynox client, async, uvloop"
+    loop = "uvloop"
+    cold_starts = False

@@ -195,3 +195,12 @@ class ServiceAsyncLean(ServiceAsync):
     @staticmethod
     def cold_start_code() -> str:
         return ServiceAsync.cold_start_code().replace('transport="botocore"', 'transport="lean"')
+
+
+class ServiceAsyncLeanUvloop(ServiceAsyncLean):
+    """The lean ``AsyncDynamoDBService`` on uvloop, the loop uvicorn runs where installed."""
+
+    key = "service_async_lean_uvloop"
+    label = "AsyncDynamoDBService, lean, uvloop"
+    loop = "uvloop"
+    cold_starts = False

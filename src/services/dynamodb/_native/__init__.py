@@ -12,6 +12,8 @@ package runs the pure-Python code. Setting ``DYNAMODB_SERVICE_NATIVE=0`` turns t
   every item it does not vouch for itself.
 - ``_http.head`` reads a plainly well-formed HTTP/1.1 response head as
   ``_wire.http11._parse_lines`` does, and leaves any other to it: see ``http.c``.
+- ``_http.response`` reads a whole response fed at once to an idle
+  ``_wire.http11.ResponseReader`` as it reads it, and leaves any other to it.
 """
 
 from __future__ import annotations
@@ -86,3 +88,16 @@ def native_head() -> Callable[[bytes], tuple[int, str, dict[str, str]] | None] |
         return None
     head: Callable[[bytes], tuple[int, str, dict[str, str]] | None] = module.head
     return head
+
+
+WholeResponse = tuple[int, str, dict[str, str], bytes, bool]
+"""What ``_http.response`` reads: status, reason, headers, body, and whether to keep alive."""
+
+
+def native_response() -> Callable[[bytes], WholeResponse | None] | None:
+    """Return ``_http.response``, or None: a whole response read in C (None back: Python)."""
+    module = _built("_http")
+    if module is None:
+        return None
+    response: Callable[[bytes], WholeResponse | None] = module.response
+    return response

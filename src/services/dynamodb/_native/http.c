@@ -8,6 +8,12 @@
  * block: the bytes before the blank line. Returns (status, reason, headers) with header
  * names lower-cased, values latin-1 and stripped of spaces and tabs, a repeated header's
  * values joined by ", ".
+ *
+ * `response(data)` reads a whole response in one go, as the reader (_wire/http11's
+ * ResponseReader) reads it when `data` is all it was fed: a final status, a plainly well
+ * formed head and a Content-Length body that ends exactly where `data` does. It returns
+ * (status, reason, headers, body, keep_alive), or None for anything else (a part of a
+ * response, a chunked body, an interim 1xx, bytes after the end), which the reader reads.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -76,10 +82,8 @@ static int header(PyObject *headers, const char *line, Py_ssize_t length) {
     return failed ? -1 : 1;
 }
 
-static PyObject *head(PyObject *module, PyObject *block) {
-    if (!PyBytes_CheckExact(block)) Py_RETURN_NONE;
-    const char *text = PyBytes_AS_STRING(block);
-    Py_ssize_t size = PyBytes_GET_SIZE(block);
+/* The head in text[0:size]: (status, reason, headers), None (Python decides), NULL error. */
+static PyObject *read_head(const char *text, Py_ssize_t size) {
     Py_ssize_t end = line_end(text, 0, size);
     PyObject *reason = NULL;
     int status = end < 0 ? -1 : status_line(text, end, &reason);
@@ -103,13 +107,94 @@ static PyObject *head(PyObject *module, PyObject *block) {
     return Py_BuildValue("(iNN)", status, reason, headers);
 }
 
+static PyObject *head(PyObject *module, PyObject *block) {
+    if (!PyBytes_CheckExact(block)) Py_RETURN_NONE;
+    return read_head(PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block));
+}
+
+/* Where the first CRLF CRLF starts in text[0:size], or -1. */
+static Py_ssize_t blank_line(const char *text, Py_ssize_t size) {
+    for (Py_ssize_t i = 0; i + 3 < size; i++) {
+        if (text[i] == '\r' && text[i + 1] == '\n' && text[i + 2] == '\r' && text[i + 3] == '\n') {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Whether `word` (lower case) is in `value`, ASCII letters compared case-blind; -1 error. */
+static int has_word(PyObject *value, const char *word) {
+    Py_ssize_t size, length = (Py_ssize_t)strlen(word);
+    const char *text = PyUnicode_AsUTF8AndSize(value, &size);
+    if (text == NULL) return -1;
+    for (Py_ssize_t i = 0; i + length <= size; i++) {
+        Py_ssize_t j = 0;
+        while (j < length) {
+            char c = text[i + j];
+            if (((c >= 'A' && c <= 'Z') ? (char)(c + 32) : c) != word[j]) break;
+            j++;
+        }
+        if (j == length) return 1;
+    }
+    return 0;
+}
+
+/* The body's length by Content-Length (0 for 204 and 304); -1: not a plain length. */
+static Py_ssize_t body_length(int status, PyObject *headers) {
+    if (PyDict_GetItemString(headers, "transfer-encoding") != NULL) return -1;
+    if (status == 204 || status == 304) return 0;
+    PyObject *value = PyDict_GetItemString(headers, "content-length");
+    if (value == NULL || !PyUnicode_IS_ASCII(value)) return -1;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(value);
+    const char *digits = (const char *)PyUnicode_DATA(value);
+    if (size == 0 || size > 15) return -1;
+    Py_ssize_t length = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        if (digits[i] < '0' || digits[i] > '9') return -1;
+        length = length * 10 + (digits[i] - '0');
+    }
+    return length;
+}
+
+/* (status, reason, headers, body, keep_alive) of a whole response, else None. */
+static PyObject *whole(const char *text, Py_ssize_t size, PyObject *read) {
+    int status = (int)PyLong_AsLong(PyTuple_GET_ITEM(read, 0));
+    PyObject *headers = PyTuple_GET_ITEM(read, 2);
+    Py_ssize_t start = blank_line(text, size) + 4;
+    Py_ssize_t length = status < 200 ? -1 : body_length(status, headers);
+    if (length < 0 || size - start != length) Py_RETURN_NONE;
+    int http10 = text[7] == '0';
+    PyObject *connection = PyDict_GetItemString(headers, "connection");
+    int found = connection == NULL ? 0 : has_word(connection, http10 ? "keep-alive" : "close");
+    if (found < 0) return NULL;
+    int keep_alive = http10 ? found : !found;
+    return Py_BuildValue(
+        "(OOOy#O)", PyTuple_GET_ITEM(read, 0), PyTuple_GET_ITEM(read, 1), headers, text + start,
+        length, keep_alive ? Py_True : Py_False);
+}
+
+static PyObject *response(PyObject *module, PyObject *data) {
+    if (!PyBytes_CheckExact(data)) Py_RETURN_NONE;
+    const char *text = PyBytes_AS_STRING(data);
+    Py_ssize_t size = PyBytes_GET_SIZE(data);
+    Py_ssize_t end = blank_line(text, size);
+    if (end < 0) Py_RETURN_NONE;
+    PyObject *read = read_head(text, end);
+    if (read == NULL || read == Py_None) return read;
+    PyObject *answer = whole(text, size, read);
+    Py_DECREF(read);
+    return answer;
+}
+
 static PyMethodDef methods[] = {
     {"head", head, METH_O, "head(block): (status, reason, headers), or None (Python decides)."},
+    {"response", response, METH_O,
+     "response(data): (status, reason, headers, body, keep_alive), or None (Python reads it)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_http", "An HTTP/1.1 response head, read in C.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_http", "An HTTP/1.1 response, read in C.", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__http(void) { return PyModule_Create(&module); }

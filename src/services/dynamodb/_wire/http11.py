@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from .._native import native_head
+from .._native import WholeResponse, native_head, native_response
 
 MAX_HEAD = 65536
 _STATUS_LINE = re.compile(r"HTTP/1\.([01]) ([0-9]{3})(?: ([^\r\n]*))?")
@@ -55,6 +55,10 @@ def _is_token(name: str) -> bool:
 
 _head_in_c: Callable[[bytes], tuple[int, str, dict[str, str]] | None] | None = native_head()
 """``_native``'s reader of a plainly well-formed head (None where it is not built)."""
+
+
+_whole_in_c: Callable[[bytes], WholeResponse | None] | None = native_response()
+"""``_native``'s reader of a whole response fed at once (None where it is not built)."""
 
 
 def _parse_head(block: bytes) -> _Head:
@@ -108,7 +112,15 @@ class ResponseReader:
         return bool(self._buffer) or self._head is not None
 
     def feed(self, data: bytes) -> Response | None:
-        """Add ``data``; return the response once it is complete, else None."""
+        """Add ``data``; return the response once it is complete, else None.
+
+        A whole response fed at once to an idle reader (the common case) is read in C
+        where that is built; the rest, and anything odd, is read here.
+        """
+        if _whole_in_c is not None and self._head is None and not self._buffer:
+            whole = _whole_in_c(data)
+            if whole is not None:
+                return Response(*whole)
         if self._length is not None:
             return self._collect(data)
         self._buffer += data
@@ -171,7 +183,7 @@ class ResponseReader:
         elif head.status in (204, 304):
             self._length = 0
         elif (length := head.headers.get("content-length")) is not None:
-            if not length.isdigit():
+            if not (length.isascii() and length.isdigit()):  # "²" is a digit to isdigit
                 raise ProtocolError(f"bad content-length {length!r}")
             self._length = int(length)
 

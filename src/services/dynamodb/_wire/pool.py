@@ -10,6 +10,7 @@ attempt. Failures come out as botocore's exceptions (``errors.network_error``).
 from __future__ import annotations
 
 import logging
+import queue
 import select
 import socket
 import ssl
@@ -85,7 +86,11 @@ class Pool:
         self._tls = tls
         self._connect_timeout = settings.connect_timeout
         self._read_timeout = settings.read_timeout
-        self._slots = threading.BoundedSemaphore(settings.max_pool_connections)
+        self._slots: queue.SimpleQueue[None] = queue.SimpleQueue()
+        """One token a connection that may be in use: taken and given back in C, where a
+        ``threading.Semaphore`` runs a condition variable's Python twice a request."""
+        for _ in range(settings.max_pool_connections):
+            self._slots.put(None)
         self._lock = threading.Lock()
         self._idle: list[Connection] = []
         self._closed = False
@@ -94,7 +99,8 @@ class Pool:
 
     def exchange(self, data: bytes) -> Response:
         """Send one request and return its response, on a kept-alive connection if one is up."""
-        with self._slots:
+        self._slots.get()
+        try:
             connection = self._checkout()
             if connection is not None:
                 try:
@@ -102,6 +108,8 @@ class Pool:
                 except Stale:
                     logger.debug("a kept-alive connection was closed by the server; reconnecting")
             return self._roundtrip(self._connect(), data, reused=False)
+        finally:
+            self._slots.put(None)
 
     def _checkout(self) -> Connection | None:
         while True:

@@ -165,9 +165,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.proxy._arrive()
+        self._answered = False
         try:
             self._post()
         finally:
+            self._depart()
+
+    def _depart(self) -> None:
+        """The request is answered (or given up on): no longer in flight, counted once.
+
+        It departs before its answer is written, so that a client that sends its next
+        request the moment the answer arrives never finds it still counted in flight.
+        """
+        if not self._answered:
+            self._answered = True
             self.proxy._depart()
 
     def _post(self) -> None:
@@ -221,6 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("x-amz-crc32", str(zlib.crc32(payload)))
+        self._depart()
         self.end_headers()
         if damage:
             payload = corrupt(payload)

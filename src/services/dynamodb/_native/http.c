@@ -156,11 +156,11 @@ static Py_ssize_t body_length(int status, PyObject *headers) {
     return length;
 }
 
-/* (status, reason, headers, body, keep_alive) of a whole response, else None. */
-static PyObject *whole(const char *text, Py_ssize_t size, PyObject *read) {
+/* (status, reason, headers, body, keep_alive) of a whole response whose body starts at
+ * text[start] (after the head `read` was read from), else None. */
+static PyObject *whole(const char *text, Py_ssize_t size, Py_ssize_t start, PyObject *read) {
     int status = (int)PyLong_AsLong(PyTuple_GET_ITEM(read, 0));
     PyObject *headers = PyTuple_GET_ITEM(read, 2);
-    Py_ssize_t start = blank_line(text, size) + 4;
     Py_ssize_t length = status < 200 ? -1 : body_length(status, headers);
     if (length < 0 || size - start != length) Py_RETURN_NONE;
     int http10 = text[7] == '0';
@@ -181,7 +181,7 @@ static PyObject *response(PyObject *module, PyObject *data) {
     if (end < 0) Py_RETURN_NONE;
     PyObject *read = read_head(text, end);
     if (read == NULL || read == Py_None) return read;
-    PyObject *answer = whole(text, size, read);
+    PyObject *answer = whole(text, size, end + 4, read);
     Py_DECREF(read);
     return answer;
 }

@@ -22,7 +22,7 @@ from ._protocol import Call, Response, Steps
 from ._requests import CAPACITY, count, flag, listed, project_keys, projection_request
 from ._transactions import check_keys, get_request_items, tables_of, write_request
 from ._typed import M
-from ._values import Wire, check_sizes, key_fingerprint, to_wire_item
+from ._values import Wire, check_sizes, key_fingerprint, to_wire_item, wrapped
 from .dynamodb_models import (
     Get,
     Item,
@@ -139,7 +139,7 @@ class BulkSteps(CoreBase):
                 return
             check_sizes(wires)
             placed = yield from self._placed(op, wires, key_only=False, what="items")
-            requests = [{"PutRequest": {"Item": wire}} for wire in wires]
+            requests = wrapped(wires, "PutRequest", "Item")
             yield from self._write(op, items, requests, placed, width)
 
     def batch_delete_items(
@@ -159,7 +159,7 @@ class BulkSteps(CoreBase):
             if not wires:
                 return
             placed = yield from self._placed(op, wires, key_only=True, what="keys")
-            requests = [{"DeleteRequest": {"Key": wires[i]}} for i in placed[1].values()]
+            requests = wrapped([wires[i] for i in placed[1].values()], "DeleteRequest", "Key")
             yield from self._write(op, keys, requests, placed, width)
 
     def batch_get_items(

@@ -8,6 +8,8 @@ package runs the pure-Python code. Setting ``DYNAMODB_SERVICE_NATIVE=0`` turns t
   it does not read exactly so (and every error) to that decoder: see ``decode.c``.
 - ``_encode.Encoder`` writes items as ``_values.to_wire_item`` does, and hands every item
   it does not write exactly so (and every error) to that encoder: see ``encode.c``.
+  What it makes is left untracked by the cyclic collector (it holds no cycle), and
+  ``_encode.wrapped`` makes a batch's write requests of it untracked too.
 - ``_encode.vouched`` bounds wire items' sizes for ``_values.check_sizes``, which checks
   every item it does not vouch for itself.
 - ``_http.head`` reads a plainly well-formed HTTP/1.1 response head as
@@ -79,6 +81,19 @@ def native_vouched() -> Callable[[Sequence[Any], int], int] | None:
         return None
     vouched: Callable[[Sequence[Any], int], int] = module.vouched
     return vouched
+
+
+Wrapped = Callable[[list[Any], str, str], list[dict[str, dict[str, Any]]]]
+"""``wrapped(wires, outer, inner)``: ``[{outer: {inner: wire}} for wire in wires]``."""
+
+
+def native_wrapped() -> Wrapped | None:
+    """Return ``_encode.wrapped``, or None: write requests, untracked where their wire is."""
+    module = _built("_encode")
+    if module is None:
+        return None
+    wrapped: Wrapped = module.wrapped
+    return wrapped
 
 
 def native_head() -> Callable[[bytes], tuple[int, str, dict[str, str]] | None] | None:

@@ -7,6 +7,16 @@
  * name that is not a str, an empty item) or any error. It never raises an error of its
  * own: what the reference refuses, the reference refuses, with its own message.
  *
+ * What an Encoder makes is a tree of fresh dicts and lists over immutable leaves (str,
+ * bool): it cannot hold a reference cycle, so each container is untracked by the cyclic
+ * collector as it is made, as CPython itself leaves a dict of str untracked. A batch's
+ * items then cost no collection a pass over them: 10,000 items made 50,000 tracked
+ * containers, which the next young collection walked (5% of a batch write). A dict stays
+ * sound if changed: CPython tracks it again when a container goes in. A list does not,
+ * so a list of a wire item must not be made part of a cycle (nothing in the package
+ * changes one). `wrapped(wires, outer, inner)` makes a batch's write requests,
+ * {outer: {inner: wire}}, untracked too where the wire is.
+ *
  * `vouched(wires, limit)` serves _values.check_sizes: it counts the leading wire items
  * whose size, by DynamoDB's rules as _values._size counts them, is certainly at most
  * `limit` bytes. It bounds each size from above without serializing anything (a string
@@ -29,6 +39,12 @@ typedef struct {
 
 static PyObject *value(PyObject *python);
 
+/* The container, no longer tracked by the cyclic collector (NULL in: NULL out). */
+static PyObject *untracked(PyObject *container) {
+    if (container != NULL) PyObject_GC_UnTrack(container);
+    return container;
+}
+
 /* Not encoded here: the reference decides. An error is set, to be cleared at the top. */
 static PyObject *declined(void) {
     PyErr_SetString(PyExc_ValueError, "left to the Python encoder");
@@ -45,7 +61,7 @@ static PyObject *tagged(const char *tag, PyObject *raw) {
         return NULL;
     }
     Py_DECREF(raw);
-    return av;
+    return untracked(av);
 }
 
 static PyObject *map(PyObject *values) {
@@ -70,7 +86,7 @@ static PyObject *map(PyObject *values) {
             return NULL;
         }
     }
-    return wire;
+    return untracked(wire);
 }
 
 static PyObject *list(PyObject *values) {
@@ -91,7 +107,7 @@ static PyObject *list(PyObject *values) {
         }
         PyList_SET_ITEM(wire, i, av);
     }
-    return wire;
+    return untracked(wire);
 }
 
 static PyObject *integer(PyObject *python) {
@@ -296,7 +312,42 @@ static PyObject *vouched(PyObject *module, PyObject *const *args, Py_ssize_t cou
     return PyLong_FromSsize_t(index);
 }
 
+/* {name: value}, untracked when value is (a new reference, or NULL with an error set). */
+static PyObject *single(PyObject *name, PyObject *value) {
+    PyObject *made = PyDict_New();
+    if (made == NULL || PyDict_SetItem(made, name, value) < 0) {
+        Py_XDECREF(made);
+        return NULL;
+    }
+    return PyObject_GC_IsTracked(value) ? made : untracked(made);
+}
+
+/* wrapped(wires, outer, inner): [{outer: {inner: wire}} for wire in wires]. */
+static PyObject *wrapped(PyObject *module, PyObject *const *args, Py_ssize_t count) {
+    if (count != 3 || !PyList_CheckExact(args[0]) || !PyUnicode_CheckExact(args[1])
+        || !PyUnicode_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "wrapped(wires: list, outer: str, inner: str)");
+        return NULL;
+    }
+    Py_ssize_t size = PyList_GET_SIZE(args[0]);
+    PyObject *made = PyList_New(size);
+    if (made == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        PyObject *in = single(args[2], PyList_GET_ITEM(args[0], i));
+        PyObject *out = in == NULL ? NULL : single(args[1], in);
+        Py_XDECREF(in);
+        if (out == NULL) {
+            Py_DECREF(made);
+            return NULL;
+        }
+        PyList_SET_ITEM(made, i, out);
+    }
+    return made;
+}
+
 static PyMethodDef functions[] = {
+    {"wrapped", (PyCFunction)(void (*)(void))wrapped, METH_FASTCALL,
+     "wrapped(wires, outer, inner): [{outer: {inner: wire}} for wire in wires]."},
     {"vouched", (PyCFunction)(void (*)(void))vouched, METH_FASTCALL,
      "vouched(wires, limit): how many leading wire items are certainly within limit bytes."},
     {NULL, NULL, 0, NULL},

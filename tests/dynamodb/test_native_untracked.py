@@ -16,11 +16,18 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from src.services.dynamodb import _native
 from src.services.dynamodb._driver import Core
 from src.services.dynamodb._protocol import Call, Fanout, Steps
-from src.services.dynamodb._values import _wrapped, to_wire_item, wrapped
+from src.services.dynamodb._values import (
+    _to_wire_item,
+    _wrapped,
+    plain_wire,
+    to_wire_item,
+    wrapped,
+)
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 
 from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE
@@ -188,3 +195,31 @@ def test_c_wrapping_is_there_when_built_and_not_switched_off(
     assert made([{"a": {"S": "x"}}], "PutRequest", "Item") == [
         {"PutRequest": {"Item": {"a": {"S": "x"}}}}
     ]
+
+
+class Order(BaseModel):
+    """A model of plain values: its dump is written by the C encoder."""
+
+    pk: str
+    sk: int
+    tags: list[str]
+    lines: dict[str, float]
+    note: str | None = None
+
+
+@needs_native
+def test_a_models_plain_dump_is_written_in_c_and_left_untracked() -> None:
+    # GIVEN a model of plain values
+    order = Order(pk="o1", sk=2, tags=["a", "b"], lines={"x": 1.5})
+    # WHEN the service writes it THEN as the Python encoder writes its dump, untracked
+    wire = to_wire_item(order)
+    assert wire == _to_wire_item(order.model_dump(exclude_none=True))
+    assert tracked(wire) == []
+    assert type(plain_wire).__name__ == "Encoder"
+
+
+def test_a_dump_the_encoder_refuses_is_left_to_the_models_conversion() -> None:
+    # GIVEN a dump with a value DynamoDB cannot hold as it is, and an empty one
+    # THEN there is no plain wire form of either but the empty one (converted later)
+    assert plain_wire({"when": object()}) is None
+    assert plain_wire({}) == {}

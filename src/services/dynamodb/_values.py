@@ -183,12 +183,18 @@ def to_wire_map(values: Mapping[str, object], path: str = "") -> Wire:
         raise refused.raised(path) from None
 
 
-def plain_wire(values: Mapping[str, object]) -> Wire | None:
+def _plain_wire(values: Mapping[str, object], /) -> Wire | None:
     """A mapping in attribute-value form, or None where a value would be refused."""
     try:
         return _map(values)
     except _Refused:
         return None
+
+
+plain_wire: Callable[[Mapping[str, object]], Wire | None] = (
+    native_encoder(_plain_wire) or _plain_wire
+)
+"""``_plain_wire``, in C where that is built: a model's dump is written as an item is."""
 
 
 @cache

@@ -281,15 +281,26 @@ SCALARS = st.one_of(
     st.sets(st.integers(0, 9), max_size=3),
     st.sampled_from([Colour.RED, Size.BIG, bytearray(b"x"), frozenset({"a"}), object()]),
 )
-PYTHON_VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.lists(inner, max_size=3).map(tuple),
-        st.dictionaries(st.text(max_size=4), inner, max_size=4),
-        st.dictionaries(st.integers(0, 3), inner, min_size=1, max_size=2),
-    ),
-    max_leaves=12,
+Kind = Callable[[st.SearchStrategy[Any]], st.SearchStrategy[Any]]
+
+
+def nested(scalars: st.SearchStrategy[Any], *more: Kind) -> st.SearchStrategy[Any]:
+    """``scalars`` in lists, tuples and maps of str names, a few levels deep, and in
+    each of ``more`` kinds of container too."""
+    return st.recursive(
+        scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.lists(inner, max_size=3).map(tuple),
+            st.dictionaries(st.text(max_size=4), inner, max_size=4),
+            *(kind(inner) for kind in more),
+        ),
+        max_leaves=12,
+    )
+
+
+PYTHON_VALUES = nested(
+    SCALARS, lambda inner: st.dictionaries(st.integers(0, 3), inner, min_size=1, max_size=2)
 )
 PYTHON_ITEMS = st.dictionaries(st.text(max_size=4), PYTHON_VALUES, max_size=6)
 

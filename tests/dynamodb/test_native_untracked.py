@@ -31,7 +31,7 @@ from src.services.dynamodb._values import (
 from src.services.dynamodb.dynamodb_models import DynamoDBConfig
 
 from .conftest import ATTRIBUTES, KEY_SCHEMA, TABLE
-from .test_native import encoded, needs_native
+from .test_native import encoded, needs_native, nested
 
 C_SCALARS = st.one_of(
     st.text(max_size=6),
@@ -40,16 +40,7 @@ C_SCALARS = st.one_of(
     st.floats(min_value=-1e120, max_value=1e120).filter(lambda f: f == 0 or abs(f) > 1e-120),
     st.none(),
 )
-C_VALUES = st.recursive(
-    C_SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4),
-        st.lists(inner, max_size=3).map(tuple),
-        st.dictionaries(st.text(max_size=4), inner, max_size=4),
-    ),
-    max_leaves=12,
-)
-C_ITEMS = st.dictionaries(st.text(max_size=4), C_VALUES, min_size=1, max_size=6)
+C_ITEMS = st.dictionaries(st.text(max_size=4), nested(C_SCALARS), min_size=1, max_size=6)
 """Items of only the values the C encoder writes itself."""
 
 
